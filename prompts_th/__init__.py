@@ -1,0 +1,1 @@
+"""Thai speech: the prompt catalogue, speakable Thai text, speech engines and announcements."""

@@ -1,0 +1,1 @@
+"""Help requests, volunteer matching, offers, reminders and confirmation of service."""

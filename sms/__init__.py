@@ -1,0 +1,1 @@
+"""SMS for volunteers and members: command parser, gateways, outbox and delivery status."""

@@ -1,0 +1,1 @@
+"""Composition root: settings, database, migrations, the Flask app factory, admin web and CLI."""

@@ -1,0 +1,65 @@
+"""The Flask app factory: wires settings, database and adapters; registers every area's blueprint."""
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from flask import Flask, current_app
+
+from wela.bootstrap import Adapters, Wela, bootstrap
+from wela.settings import load_settings
+
+log = logging.getLogger("wela")
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional[Adapters] = None,
+               clock: Any = None) -> Flask:
+    """Build an app. `config` may hold Settings fields (lower case) and Flask keys (upper case)."""
+    config = dict(config or {})
+    overrides = {k: v for k, v in config.items() if k.islower()}
+    flask_config = {k: v for k, v in config.items() if k.isupper()}
+    settings = load_settings(overrides=overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()),
+                instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or _instance_secret(settings.instance_path),
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(flask_config)
+    app.extensions["wela"] = bootstrap(settings, clock=clock, adapters=adapters)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from wela import errors
+
+    errors.init_app(app)
+    for module_name in ("voice.web", "sms.web", "wela.admin"):
+        try:
+            module = __import__(module_name, fromlist=["init_app"])
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue          # that area is not built yet
+            raise
+        module.init_app(app)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder, made on first start."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def wela() -> Wela:
+    """The composition root's container for the current app (views and CLI commands)."""
+    return current_app.extensions["wela"]
