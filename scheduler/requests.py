@@ -1,0 +1,188 @@
+"""Help request use cases: ask for help, cancel, read the history, list what is open or stuck."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import service as ledger
+from ledger.clock import as_utc
+from ledger.errors import InvalidInput, NotFound, RuleBroken
+from ledger.members import is_active
+from ledger.orm import Member
+from scheduler.context import Env
+from scheduler.lifecycle import ACTIVE, require_move
+from scheduler.orm import HelpRequest, Job, Offer, RequestEvent
+from scheduler.ports import Message
+from scheduler.when import PARTS, start_of, window
+
+CHANNELS = ("ivr", "sms", "web", "cli", "recurring")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def record(s: Session, env: Env, req: HelpRequest, kind: str, actor: str,
+           to_state: Optional[str] = None, **detail: Any) -> RequestEvent:
+    """Append an event; when `to_state` is given the move must be allowed by the life cycle."""
+    before = req.state
+    if to_state is not None and to_state != before:
+        require_move(before, to_state)
+        req.state = to_state
+    req.updated_at = env.now()
+    event = RequestEvent(request_id=req.id, at=env.now(), actor=actor[:120], kind=kind,
+                         from_state=before, to_state=req.state, detail=detail)
+    s.add(event)
+    s.flush()
+    return event
+
+
+def load_request(s: Session, request_id: int, *, lock: bool = False) -> HelpRequest:
+    stmt = select(HelpRequest).where(HelpRequest.id == request_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    req = s.scalar(stmt)
+    if req is None:
+        raise NotFound(f"ไม่พบคำขอเลขที่ {request_id}", f"no request {request_id}")
+    return req
+
+
+def request_help(s: Session, env: Env, *, member_id: int, category: str, when: str,
+                 on: Optional[date] = None, part: Optional[str] = None, minutes: int = 60,
+                 notes: str = "", channel: str = "cli", actor: str = "",
+                 voice_message_url: Optional[str] = None, recurring: Optional[str] = None,
+                 key: Optional[str] = None) -> HelpRequest:
+    """Record an elder's request. A retried webhook with the same `key` returns the first one."""
+    if key:
+        found = s.scalar(select(HelpRequest).where(HelpRequest.key == key))
+        if found is not None:
+            return found
+    member = s.get(Member, member_id)
+    if member is None:
+        raise NotFound("ไม่พบสมาชิก", f"no member {member_id}")
+    if not is_active(member, env.today()):
+        raise RuleBroken(f"สมาชิก {member.name} พักการใช้งานอยู่", f"member {member.name} is paused")
+    if category not in env.rules.categories:
+        raise InvalidInput("ไม่รู้จักประเภทความช่วยเหลือนี้", f"unknown category {category!r}",
+                           categories=env.rules.categories)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 15 <= minutes <= 480:
+        raise InvalidInput("เวลาที่ขอต้องอยู่ระหว่าง 15 นาที ถึง 8 ชั่วโมง",
+                           f"expected duration must be 15–480 minutes, got {minutes!r}")
+    if channel not in CHANNELS:
+        raise InvalidInput("ช่องทางไม่ถูกต้อง", f"unknown channel {channel!r}")
+    if recurring is not None:
+        _check_recurring(recurring)
+    w = window(when, env.today(), on=on, part=part)
+    if w.earliest == env.today() and part and start_of(w.earliest, part, env.tz) < env.local_now() \
+            and when != "this_week":
+        raise InvalidInput("ช่วงเวลานี้ผ่านไปแล้ว กรุณาเลือกช่วงอื่น", "that part of today has passed")
+    req = HelpRequest(key=key, member_id=member.id, category=category, earliest_day=w.earliest,
+                      latest_day=w.latest, part=w.part, minutes=minutes, village=member.village,
+                      notes=notes[:1000], voice_message_url=voice_message_url, channel=channel,
+                      recurring=recurring, state="open", created_at=env.now(), updated_at=env.now())
+    s.add(req)
+    s.flush()
+    record(s, env, req, "created", actor or f"{channel}:{member.id}", when=when,
+           earliest=str(w.earliest), latest=str(w.latest), part=w.part, minutes=minutes)
+    available = ledger.balance(s, member.id).available
+    if available < minutes:
+        escalate(s, env, req, "เวลาคงเหลือของผู้ขอไม่พอ", "the member has too few credits",
+                 available=available)
+    return req
+
+
+def _check_recurring(rule: str) -> None:
+    parts = rule.split(":")
+    if len(parts) != 3 or parts[0] != "weekly" or parts[1] not in WEEKDAYS or parts[2] not in PARTS:
+        raise InvalidInput("รูปแบบการขอซ้ำไม่ถูกต้อง (เช่น ทุกวันจันทร์ช่วงเช้า)",
+                           f"recurring must look like weekly:mon:morning, got {rule!r}")
+
+
+def cancel_request(s: Session, env: Env, request_id: int, *, actor: str, reason: str = "") -> HelpRequest:
+    """Cancel: pending offers are withdrawn, held credits released, an assigned volunteer told."""
+    req = load_request(s, request_id, lock=True)
+    if req.state == "cancelled":
+        return req
+    require_move(req.state, "cancelled")
+    withdraw_offers(s, env, req)
+    if req.hold_id is not None:
+        ledger.void_hold(s, hold_id=req.hold_id, clock=env.clock, entered_by=actor)
+    if req.volunteer_id and req.state == "assigned":
+        volunteer = s.get(Member, req.volunteer_id)
+        env.notifier.send(s, Message(volunteer.id, volunteer.phone, "sms.cancelled",
+                                     describe(s, env, req), "cancelled", f"cancelled:{req.id}",
+                                     req.id, urgent=True))
+    cancel_jobs(s, req.id)
+    req.stuck_reason = None
+    record(s, env, req, "cancelled", actor, "cancelled", reason=reason)
+    return req
+
+
+def withdraw_offers(s: Session, env: Env, req: HelpRequest) -> None:
+    for offer in s.scalars(select(Offer).where(Offer.request_id == req.id, Offer.state == "pending")):
+        offer.state, offer.answered_at = "withdrawn", env.now()
+
+
+def cancel_jobs(s: Session, request_id: int, kinds: Sequence[str] = ()) -> None:
+    stmt = select(Job).where(Job.request_id == request_id, Job.state == "pending")
+    if kinds:
+        stmt = stmt.where(Job.kind.in_(kinds))
+    for job in s.scalars(stmt):
+        job.state = "cancelled"
+
+
+def escalate(s: Session, env: Env, req: HelpRequest, reason_th: str, reason_en: str,
+             **detail: Any) -> None:
+    """Put the request in front of a person: mark it stuck and text the coordinators (once per reason)."""
+    if req.stuck_reason == reason_th:
+        return
+    req.stuck_reason = reason_th[:200]
+    record(s, env, req, "escalated", "system", reason=reason_en, reason_th=reason_th, **detail)
+    elder = s.get(Member, req.member_id)
+    for coordinator in s.scalars(select(Member).where(Member.role == "coordinator",
+                                                      Member.status == "active")):
+        env.notifier.send(s, Message(
+            coordinator.id, coordinator.phone, "sms.coordinator_alert",
+            {"request": req.id, "name": elder.name if elder else "", "reason": reason_th},
+            "alert", f"alert:{req.id}:{reason_en[:40]}:{coordinator.id}", req.id, urgent=False))
+
+
+def describe(s: Session, env: Env, req: HelpRequest) -> dict[str, Any]:
+    """Plain, JSON-safe facts about a request that texts and menus word for themselves.
+
+    `name` (the elder), `category` (a code), `day` (ISO date), `start` (ISO local time or ""),
+    `minutes`, `village`, `request` (the id).
+    """
+    elder = s.get(Member, req.member_id)
+    start = planned_local(env, req)
+    day = start.date() if start else req.earliest_day
+    return {"request": req.id, "name": elder.name if elder else "", "category": req.category,
+            "day": day.isoformat(), "start": start.time().isoformat("minutes") if start else "",
+            "village": req.village, "minutes": req.minutes}
+
+
+def history(s: Session, request_id: int) -> list[RequestEvent]:
+    load_request(s, request_id)
+    return list(s.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
+                          .order_by(RequestEvent.id)))
+
+
+def list_requests(s: Session, *, states: Sequence[str] = (), member_id: Optional[int] = None,
+                  limit: int = 500) -> Sequence[HelpRequest]:
+    stmt = select(HelpRequest).order_by(HelpRequest.id.desc()).limit(limit)
+    if states:
+        stmt = stmt.where(HelpRequest.state.in_(states))
+    if member_id is not None:
+        stmt = stmt.where(HelpRequest.member_id == member_id)
+    return s.scalars(stmt).all()
+
+
+def stuck_requests(s: Session) -> Sequence[HelpRequest]:
+    """Every request a person must look at, with the reason (`stuck_reason`)."""
+    return s.scalars(select(HelpRequest).where(HelpRequest.stuck_reason.is_not(None),
+                                               HelpRequest.state.in_(ACTIVE))
+                     .order_by(HelpRequest.id)).all()
+
+
+def planned_local(env: Env, req: HelpRequest) -> Optional[datetime]:
+    return as_utc(req.planned_start).astimezone(env.tz) if req.planned_start else None
