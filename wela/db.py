@@ -57,7 +57,7 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema up to date with Alembic (run on `wela db upgrade`, `serve` and `demo`)."""
     from alembic import command
 
