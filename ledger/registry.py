@@ -111,7 +111,7 @@ def parse_availability(raw: str) -> dict[str, list[str]]:
     if not text:
         return {}
     result: dict[str, list[str]] = {}
-    for group in re.split(r"[;\n]+|,\s*(?=[^\s,:]+[\s:])", text):
+    for group in re.split(r"[;\n]+|,\s*(?=[^\s,:;]+[\s:])", text):
         group = group.strip()
         if not group:
             continue
@@ -241,7 +241,10 @@ def clean_member(raw: Mapping[str, object]) -> CleanMember:
     for column, value in raw.items():
         if column not in COLUMNS or any(e.column == column for e in out.errors):
             continue
-        text = value if isinstance(value, (date, datetime)) else str(value if value is not None else "").strip()
+        if column == "consent_on" and isinstance(value, (date, datetime)):
+            text: Any = value                 # a real date cell from Excel
+        else:
+            text = str(value if value is not None else "").strip()
         try:
             if column in _PARSERS:
                 out.values[column] = _PARSERS[column](text)  # type: ignore[operator]

@@ -85,23 +85,28 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
         raise InvalidInput("อ่านไฟล์ CSV ไม่ได้ (ไม่ใช่ UTF-8 หรือ TIS-620)", "cannot decode the CSV file")
     if "\x00" in text:
         raise InvalidInput("ไฟล์นี้ไม่ใช่ตาราง CSV", "this is not a CSV file")
-    yield from csv.reader(io.StringIO(text))
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as exc:                         # e.g. an unclosed quote over 128 kB
+        raise InvalidInput("อ่านไฟล์ CSV ไม่ได้ (รูปแบบไฟล์เสีย)", f"not a readable CSV file: {exc}") from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    import zipfile
-
     from openpyxl import load_workbook
 
+    rows: list[list[Any]] = []
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        try:
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                rows.append(list(row))
+                if len(rows) > MAX_ROWS + 1:          # enough for read_rows to refuse the file
+                    break
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001  a damaged workbook fails in many ways inside openpyxl
         raise InvalidInput("เปิดไฟล์ Excel ไม่ได้ (ไฟล์เสียหรือไม่ใช่ .xlsx)", "not a readable .xlsx file") from None
-    try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        book.close()
+    yield from rows
 
 
 def _map_header(header: Sequence[Any]) -> dict[int, str]:

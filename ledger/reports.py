@@ -49,8 +49,10 @@ class MonthFigures:
 def month_figures(s: Session, year: int, month: int) -> MonthFigures:
     start, end = month_bounds(year, month)
     payer, payee = aliased(Account), aliased(Account)
+    reversal = aliased(Transfer)
     base = (select(Transfer.id).where(Transfer.kind == "service", Transfer.effective_on >= start,
-                                      Transfer.effective_on < end))
+                                      Transfer.effective_on < end)
+            .where(~select(reversal.id).where(reversal.reverses_id == Transfer.id).exists()))
     givers = s.scalar(select(func.count(func.distinct(payee.member_id)))
                       .join(Transfer, Transfer.to_account_id == payee.id)
                       .where(Transfer.id.in_(base))) or 0
@@ -180,9 +182,12 @@ def _counterparty_names(s: Session, transfers: list[Transfer], account_id: int) 
     if not other_ids:
         return {}
     names = dict(s.execute(select(Account.id, func.coalesce(Member.name, Account.code))
-                           .outerjoin(Member, Member.id == Account.member_id)
+                           .outerjoin(Member, and_(Member.id == Account.member_id, Account.kind == "member"))
                            .where(Account.id.in_(set(other_ids.values())))).all())
-    labels = {POOL: "กองกลาง", "issuance": "ธนาคาร"}
+    # a loan or its repayment moves credits between the member and their own loan account:
+    # there is no other person to name
+    labels = {POOL: "กองกลาง", "issuance": "ธนาคาร",
+              **{code: "" for code in names.values() if code.startswith("loan:")}}
     return {tid: labels.get(names.get(aid, ""), names.get(aid, "")) for tid, aid in other_ids.items()}
 
 

@@ -358,14 +358,18 @@ def reverse(s: Session, *, transfer_id: int, key: str, clock: Clock, entered_by:
                        f"transfer {transfer_id} is already reversed")
     locked = _lock(s, [p.account_id for p in original.postings])
     legs = [(locked[p.account_id], -p.amount) for p in original.postings]
+    policy = load_policy(s)
     for account, delta in legs:
+        if account.kind == "member" and account.balance + delta > policy.balance_cap_minutes:
+            raise RuleBroken("การกลับรายการทำให้เวลาสะสมของสมาชิกเกินเพดาน",
+                             f"reversal would lift {account.code} past the balance cap")
         if account.kind == "member" and account.balance + delta < account.held:
             raise RuleBroken("เวลาคงเหลือของสมาชิกไม่พอสำหรับการกลับรายการ",
                              f"reversal would take account {account.code} below zero or its holds")
         if account.kind == "pool" and account.balance + delta < 0:
             raise RuleBroken("กองกลางมีเวลาไม่พอสำหรับการกลับรายการ",
                              "reversal would take the pool below zero")
-        if account.kind == "loan" and not -load_policy(s).loan_limit_minutes <= account.balance + delta <= 0:
+        if account.kind == "loan" and not -policy.loan_limit_minutes <= account.balance + delta <= 0:
             raise RuleBroken("การกลับรายการทำให้ยอดยืมผิดวงเงิน", "reversal would break the loan limit")
     return _record(s, key=key, kind="reversal", source=locked[original.to_account_id],
                    target=locked[original.from_account_id], amount=original.amount, legs=legs,

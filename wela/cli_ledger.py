@@ -7,6 +7,7 @@ from datetime import date
 from typing import Optional
 
 import click
+from flask.cli import AppGroup
 
 from ledger import service
 from ledger.check import load_books, run_checks
@@ -25,7 +26,7 @@ def register(main: click.Group) -> None:
     main.add_command(ledger)
 
 
-@click.group("ledger")
+@click.group("ledger", cls=AppGroup)   # AppGroup: every command runs inside the app context
 def ledger() -> None:
     """The time-credit ledger (บัญชีเวลา)."""
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import AppGroup
 
 from ledger.members import (find_member, pause_member, register_member, resume_member,
                             search_members, set_pin, update_member)
@@ -35,7 +36,7 @@ def register(main: click.Group) -> None:
     main.add_command(members)
 
 
-@click.group("members")
+@click.group("members", cls=AppGroup)   # AppGroup: every command runs inside the app context
 def members() -> None:
     """The member register (สมาชิก)."""
 
@@ -130,7 +131,7 @@ def pause(member: str, days: int | None) -> None:
     w = wela()
     until = local_date(w.clock.now()) + timedelta(days=days) if days else None
     m = atomic(w.sessions, lambda s: pause_member(s, find_member(s, member), until=until))
-    click.echo(f"พักแล้ว: {m.id} {m.name}" + (f" ถึง {until}" if until else ""))
+    click.echo(f"พักแล้ว: {m.id} {m.name}" + (f" ถึง {until.day}/{until.month}/{until.year + 543}" if until else ""))
 
 
 @members.command("resume")
