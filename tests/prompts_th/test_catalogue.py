@@ -52,6 +52,12 @@ def _called_name(call: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
+def _is_module(value: str) -> bool:
+    """"sms.web" names a module of this repository (imported by name), not a prompt."""
+    path = ROOT.joinpath(*value.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def _named_keys() -> list[tuple[str, str]]:
     sections = _sections()
     return [
@@ -60,6 +66,7 @@ def _named_keys() -> list[tuple[str, str]]:
         if KEY.match(value)
         and value.split(".")[0] in sections
         and value.rsplit(".", 1)[1] not in FILE_SUFFIXES
+        and not _is_module(value)
     ]
 
 
