@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ledger.clock import Clock, local_date
@@ -103,6 +103,17 @@ def _account(s: Session, code: str) -> Account:
     return account
 
 
+def _lock_codes(s: Session, codes: Iterable[str]) -> dict[str, Account]:
+    """Find and lock accounts by code in one statement (id order: no deadlocks)."""
+    wanted = set(codes)
+    rows = s.scalars(select(Account).where(Account.code.in_(wanted)).order_by(Account.id)
+                     .with_for_update().execution_options(populate_existing=True)).all()
+    found = {a.code: a for a in rows}
+    for code in wanted - set(found):
+        _account(s, code)                       # raises the right NotFound
+    return found
+
+
 def _lock(s: Session, ids: Iterable[int]) -> dict[int, Account]:
     """Lock account rows in id order (no deadlocks) and return them fresh from the database."""
     wanted = sorted(set(ids))
@@ -166,7 +177,7 @@ def _effective_date(s: Session, on: Optional[date], clock: Clock) -> date:
     day = on or today
     if day > today:
         raise InvalidInput("ลงรายการล่วงหน้าไม่ได้", f"cannot date an entry in the future ({day})")
-    if closed(s, day):
+    if (day.year, day.month) != (today.year, today.month) and closed(s, day):  # this month is never closed
         raise RuleBroken(f"เดือน {day.month}/{day.year + 543} ปิดบัญชีแล้ว ลงรายการในเดือนนี้ไม่ได้",
                          f"{day:%Y-%m} is closed; no new entries dated inside it")
     return day
@@ -190,11 +201,11 @@ def _record(s: Session, *, key: str, kind: str, source: Account, target: Account
     transfer.fingerprint = _fingerprint_for(kind, source.id, target.id, amount, on, reverses_id)
     s.add(transfer)
     s.flush()
-    for account_id, delta in merged.items():
-        if delta == 0:
-            continue
-        s.add(Posting(transfer_id=transfer.id, account_id=account_id, amount=delta))
-        accounts[account_id].balance += delta
+    rows = [{"transfer_id": transfer.id, "account_id": account_id, "amount": delta}
+            for account_id, delta in merged.items() if delta != 0]
+    s.execute(insert(Posting), rows)
+    for row in rows:
+        accounts[row["account_id"]].balance += row["amount"]
     s.flush()
     return Receipt(transfer_id=transfer.id, key=key, kind=kind, amount=amount,
                    to_member=split.to_member, to_loan=split.to_loan, to_pool=split.to_pool)
@@ -214,23 +225,23 @@ def _existing(s: Session, key: str, kind: str, source: int, target: int, amount:
 
 # --- paying: the earning rules --------------------------------------------------------------
 
-def _pay(s: Session, *, kind: str, payer: Account, payee_member_id: int, amount: Minutes, key: str,
+def _pay(s: Session, *, kind: str, payer_code: str, payee_member_id: int, amount: Minutes, key: str,
          clock: Clock, entered_by: str, reason: str, on: Optional[date], on_behalf_of: Optional[int],
          repays_loan: bool) -> Receipt:
-    """Move `amount` from `payer` to a member, applying loan repayment and the cap overflow."""
-    payee = _account(s, member_code(payee_member_id))
-    loan = _account(s, loan_code(payee_member_id))
-    pool = _account(s, POOL)
-    if payer.id == payee.id:
+    """Move `amount` to a member, applying loan repayment and the cap overflow.
+
+    The payer, payee and payee's loan rows are found and locked in one statement; the key is
+    checked under the lock (a racing twin that won is replayed). The pool row is locked only
+    when something overflows to it, so ordinary payments do not queue behind one hot row.
+    """
+    payee_code = member_code(payee_member_id)
+    if payer_code == payee_code:
         raise InvalidInput("โอนเวลาให้ตัวเองไม่ได้", "cannot transfer to yourself")
+    locked = _lock_codes(s, [payer_code, payee_code, loan_code(payee_member_id)])
+    payer, payee, loan = locked[payer_code], locked[payee_code], locked[loan_code(payee_member_id)]
     replay = _existing(s, key, kind, payer.id, payee.id, amount, on)
     if replay:
         return replay
-    locked = _lock(s, [payer.id, payee.id, loan.id, pool.id])
-    replay = _existing(s, key, kind, payer.id, payee.id, amount, on)  # a racing twin may have won
-    if replay:
-        return replay
-    payer, payee, loan, pool = locked[payer.id], locked[payee.id], locked[loan.id], locked[pool.id]
     if payer.kind in ("member", "pool"):
         require_available(payer.balance - payer.held, amount)
     policy = load_policy(s)
@@ -239,10 +250,18 @@ def _pay(s: Session, *, kind: str, payer: Account, payee_member_id: int, amount:
     if split.to_loan:
         legs.append((loan, split.to_loan))
     if split.to_pool:
-        legs.append((pool, split.to_pool))
+        legs.append((_lock_codes(s, [POOL])[POOL], split.to_pool))
     return _record(s, key=key, kind=kind, source=payer, target=payee, amount=amount, legs=legs,
                    clock=clock, entered_by=entered_by, reason=reason, on=on,
                    on_behalf_of=on_behalf_of, split=split)
+
+
+def _pair(s: Session, source_code: str, target_code: str, key: str, kind: str, amount: Minutes,
+          on: Optional[date]) -> tuple[Account, Account, Optional[Receipt]]:
+    """Lock a two-legged entry's accounts, and the receipt if its key was already recorded."""
+    locked = _lock_codes(s, [source_code, target_code])
+    source, target = locked[source_code], locked[target_code]
+    return source, target, _existing(s, key, kind, source.id, target.id, amount, on)
 
 
 def transfer(s: Session, *, payer_id: int, payee_id: int, minutes: Minutes, key: str, clock: Clock,
@@ -250,8 +269,7 @@ def transfer(s: Session, *, payer_id: int, payee_id: int, minutes: Minutes, key:
              on_behalf_of: Optional[int] = None) -> Receipt:
     """Pay a member for help given: an earning (repays an open loan, respects the cap)."""
     check_minutes(minutes)
-    payer = _account(s, member_code(payer_id))
-    return _pay(s, kind="service", payer=payer, payee_member_id=payee_id, amount=minutes, key=key,
+    return _pay(s, kind="service", payer_code=member_code(payer_id), payee_member_id=payee_id, amount=minutes, key=key,
                 clock=clock, entered_by=entered_by, reason=reason, on=on,
                 on_behalf_of=on_behalf_of, repays_loan=True)
 
@@ -261,17 +279,13 @@ def donate(s: Session, *, donor_id: int, minutes: Minutes, key: str, clock: Cloc
            on_behalf_of: Optional[int] = None) -> Receipt:
     """Give credits to the community pool, or to a named member (a gift, not an earning)."""
     check_minutes(minutes)
-    donor = _account(s, member_code(donor_id))
     if to_member_id is not None:
-        return _pay(s, kind="donation", payer=donor, payee_member_id=to_member_id, amount=minutes,
-                    key=key, clock=clock, entered_by=entered_by, reason=reason, on=on,
+        return _pay(s, kind="donation", payer_code=member_code(donor_id), payee_member_id=to_member_id,
+                    amount=minutes, key=key, clock=clock, entered_by=entered_by, reason=reason, on=on,
                     on_behalf_of=on_behalf_of, repays_loan=False)
-    pool = _account(s, POOL)
-    replay = _existing(s, key, "donation", donor.id, pool.id, minutes, on)
+    donor, pool, replay = _pair(s, member_code(donor_id), POOL, key, "donation", minutes, on)
     if replay:
         return replay
-    locked = _lock(s, [donor.id, pool.id])
-    donor, pool = locked[donor.id], locked[pool.id]
     require_available(donor.balance - donor.held, minutes)
     return _record(s, key=key, kind="donation", source=donor, target=pool, amount=minutes,
                    legs=[(donor, -minutes), (pool, minutes)], clock=clock, entered_by=entered_by,
@@ -283,13 +297,9 @@ def grant(s: Session, *, member_id: int, minutes: Minutes, key: str, clock: Cloc
           reason: str = "", on: Optional[date] = None) -> Receipt:
     """The coordinator grants pool credits to a member in need; refused past the cap."""
     check_minutes(minutes)
-    pool = _account(s, POOL)
-    account = _account(s, member_code(member_id))
-    replay = _existing(s, key, "grant", pool.id, account.id, minutes, on)
+    pool, account, replay = _pair(s, POOL, member_code(member_id), key, "grant", minutes, on)
     if replay:
         return replay
-    locked = _lock(s, [pool.id, account.id])
-    pool, account = locked[pool.id], locked[account.id]
     require_available(pool.balance, minutes)
     require_under_cap(account.balance, minutes, load_policy(s))
     return _record(s, key=key, kind="grant", source=pool, target=account, amount=minutes,
@@ -302,13 +312,9 @@ def borrow(s: Session, *, member_id: int, minutes: Minutes, key: str, clock: Clo
            reason: str = "", on: Optional[date] = None) -> Receipt:
     """A time-credit loan, up to the loan limit, repaid later from earnings."""
     check_minutes(minutes)
-    account = _account(s, member_code(member_id))
-    loan = _account(s, loan_code(member_id))
-    replay = _existing(s, key, "loan", loan.id, account.id, minutes, on)
+    loan, account, replay = _pair(s, loan_code(member_id), member_code(member_id), key, "loan", minutes, on)
     if replay:
         return replay
-    locked = _lock(s, [account.id, loan.id])
-    account, loan = locked[account.id], locked[loan.id]
     policy = load_policy(s)
     require_loan_room(-loan.balance, minutes, policy)
     require_under_cap(account.balance, minutes, policy)
@@ -322,13 +328,9 @@ def repay(s: Session, *, member_id: int, minutes: Minutes, key: str, clock: Cloc
           reason: str = "", on: Optional[date] = None) -> Receipt:
     """Repay an open loan by hand (earnings also repay it automatically)."""
     check_minutes(minutes)
-    account = _account(s, member_code(member_id))
-    loan = _account(s, loan_code(member_id))
-    replay = _existing(s, key, "repay", account.id, loan.id, minutes, on)
+    account, loan, replay = _pair(s, member_code(member_id), loan_code(member_id), key, "repay", minutes, on)
     if replay:
         return replay
-    locked = _lock(s, [account.id, loan.id])
-    account, loan = locked[account.id], locked[loan.id]
     if minutes > -loan.balance:
         raise RuleBroken(f"คืนเกินยอดที่ยืม (ยืมอยู่ {-loan.balance} นาที)",
                          f"repaying {minutes} minutes but only {-loan.balance} are owed")
@@ -384,19 +386,14 @@ def hold(s: Session, *, payer_id: int, payee_id: int, minutes: Minutes, key: str
          entered_by: str, reason: str = "") -> Hold:
     """Reserve the payer's credits for booked help. Refused if the payer cannot cover it."""
     check_minutes(minutes)
-    payer = _account(s, member_code(payer_id))
-    payee = _account(s, member_code(payee_id))
-    if payer.id == payee.id:
+    if payer_id == payee_id:
         raise InvalidInput("จองเวลาให้ตัวเองไม่ได้", "cannot hold credits for yourself")
+    payee = _account(s, member_code(payee_id))
+    payer = _lock_codes(s, [member_code(payer_id)])[member_code(payer_id)]
     fingerprint = _fingerprint(op="hold", payer=payer.id, payee=payee.id, amount=minutes)
     found = _replay(s, Hold, key, fingerprint)
     if found:
         return found
-    locked = _lock(s, [payer.id])
-    found = _replay(s, Hold, key, fingerprint)
-    if found:
-        return found
-    payer = locked[payer.id]
     require_available(payer.balance - payer.held, minutes)
     payer.held += minutes
     h = Hold(key=key, fingerprint=fingerprint, payer_account_id=payer.id, payee_account_id=payee.id,
@@ -429,7 +426,7 @@ def post_hold(s: Session, *, hold_id: int, clock: Clock, entered_by: str,
     payee_member = s.get(Account, h.payee_account_id).member_id
     payer.held -= h.amount
     s.flush()
-    receipt = _pay(s, kind="service", payer=payer, payee_member_id=payee_member, amount=amount,
+    receipt = _pay(s, kind="service", payer_code=payer.code, payee_member_id=payee_member, amount=amount,
                    key=f"hold:{h.id}", clock=clock, entered_by=entered_by, reason=h.reason,
                    on=None, on_behalf_of=on_behalf_of, repays_loan=True)
     h.state, h.finished_at, h.transfer_id = "posted", clock.now(), receipt.transfer_id
