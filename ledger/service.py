@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ledger.clock import Clock, local_date
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
@@ -194,20 +195,24 @@ def _record(s: Session, *, key: str, kind: str, source: Account, target: Account
     assert sum(merged.values()) == 0, "a transfer's postings must sum to zero"
     day = _effective_date(s, on, clock)
     accounts = {a.id: a for a, _ in legs}
-    transfer = Transfer(key=key, fingerprint="", kind=kind, from_account_id=source.id,
-                        to_account_id=target.id, amount=amount, effective_on=day,
-                        created_at=clock.now(), entered_by=entered_by[:120],
-                        on_behalf_of_id=on_behalf_of, reason=reason, reverses_id=reverses_id)
-    transfer.fingerprint = _fingerprint_for(kind, source.id, target.id, amount, on, reverses_id)
-    s.add(transfer)
-    s.flush()
-    rows = [{"transfer_id": transfer.id, "account_id": account_id, "amount": delta}
+    # Core statements, not the unit of work: this is the ledger's hot path.
+    transfer_id = s.execute(insert(Transfer).values(
+        key=key, kind=kind, from_account_id=source.id, to_account_id=target.id, amount=amount,
+        effective_on=day, created_at=clock.now(), entered_by=entered_by[:120],
+        on_behalf_of_id=on_behalf_of, reason=reason, reverses_id=reverses_id,
+        fingerprint=_fingerprint_for(kind, source.id, target.id, amount, on, reverses_id),
+    ).returning(Transfer.id)).scalar_one()
+    rows = [{"transfer_id": transfer_id, "account_id": account_id, "amount": delta}
             for account_id, delta in merged.items() if delta != 0]
     s.execute(insert(Posting), rows)
-    for row in rows:
-        accounts[row["account_id"]].balance += row["amount"]
-    s.flush()
-    return Receipt(transfer_id=transfer.id, key=key, kind=kind, amount=amount,
+    s.connection().execute(
+        update(Account.__table__).where(Account.__table__.c.id == bindparam("aid"))
+        .values(balance=Account.__table__.c.balance + bindparam("delta")),
+        [{"aid": row["account_id"], "delta": row["amount"]} for row in rows])
+    for row in rows:                            # keep the locked objects in step, not dirty
+        account = accounts[row["account_id"]]
+        set_committed_value(account, "balance", account.balance + row["amount"])
+    return Receipt(transfer_id=transfer_id, key=key, kind=kind, amount=amount,
                    to_member=split.to_member, to_loan=split.to_loan, to_pool=split.to_pool)
 
 
