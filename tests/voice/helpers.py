@@ -1,0 +1,44 @@
+"""Post webhooks the way Twilio does: its form fields, signed with its RequestValidator algorithm."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Optional
+
+from twilio.request_validator import RequestValidator
+
+from tests.voice.conftest import PUBLIC, SOMSRI, TOKEN
+
+BANK = "+6620000000"
+SID = "CA" + "a" * 32
+
+
+def twilio_fields(sid: str = SID, caller: str = SOMSRI, **extra: str) -> dict[str, str]:
+    """What Twilio posts for a call from `caller` to the bank's number."""
+    return {"AccountSid": "AC" + "1" * 32, "ApiVersion": "2010-04-01", "CallSid": sid,
+            "CallStatus": "in-progress", "Called": BANK, "CalledCountry": "TH", "Caller": caller,
+            "CallerCountry": "TH", "Direction": "inbound", "From": caller, "FromCountry": "TH",
+            "To": BANK, "ToCountry": "TH", **extra}
+
+
+def sign(path: str, params: dict[str, str], token: str = TOKEN, base: str = PUBLIC) -> str:
+    return RequestValidator(token).compute_signature(base + path, params)
+
+
+def post(client, path: str, params: Optional[dict[str, str]] = None, *, token: str = TOKEN,
+         base: str = PUBLIC, signature: Optional[str] = None, **kw):
+    params = twilio_fields() if params is None else params
+    headers = {"X-Twilio-Signature": signature if signature is not None else sign(path, params, token, base)}
+    return client.post(path, data=params, headers=headers, **kw)
+
+
+def twiml(response) -> ET.Element:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype in ("application/xml", "text/xml")
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert root.tag == "Response"
+    return root
+
+
+def spoken(root: ET.Element) -> list[str]:
+    """The text of every Say, in order, wherever it sits (inside Gather too)."""
+    return [(el.text or "").strip() for el in root.iter("Say")]

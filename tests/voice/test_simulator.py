@@ -1,0 +1,72 @@
+"""`wela call` walks the real webhooks in a terminal; `wela voice …` gives the coordinator the numbers."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import select
+
+from prompts_th.catalogue import text as prompt
+from scheduler.orm import HelpRequest
+from wela.cli import main
+
+
+@pytest.fixture
+def db(sqlite_db):
+    return sqlite_db
+
+
+@pytest.fixture
+def wela(app):
+    runner = app.test_cli_runner()
+    return lambda *args, **kw: runner.invoke(main, list(args), **kw)
+
+
+def test_somsri_asks_for_a_clinic_ride_by_four_scripted_keys(wela, w):
+    result = wela("call", "081-234-5678", "--keys", "1,1,2,1", "--en")
+    assert result.exit_code == 0, result.output
+    assert "คุณต้องการให้ช่วยพาไปหาหมอหรือไปอนามัย พรุ่งนี้" in result.output
+    assert prompt("ivr.ask.saved") in result.output
+    assert "Your request is saved." in result.output and "press 1" in result.output
+    with w.sessions() as s:
+        assert s.scalar(select(HelpRequest.category)) == "clinic"
+
+
+def test_keys_typed_at_the_prompt_and_q_hangs_up(wela):
+    result = wela("call", "0812345678", input="3\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "เวลาคงเหลือของคุณ สองชั่วโมง ค่ะ" in result.output
+    assert "ผู้โทรวางสาย" in result.output
+
+
+def test_a_missed_call_is_answered_by_the_banks_call_back(wela):
+    result = wela("call", "081-234-5678", "--keys", "")
+    assert result.exit_code == 0, result.output
+    assert prompt("ivr.callback.hello") in result.output
+
+
+def test_a_stranger_can_leave_a_name_in_the_simulator(wela):
+    result = wela("call", "089-999-0000", "--keys", "2,สมหญิง,บ้านหนองบัว")
+    assert prompt("ivr.register.thanks") in result.output
+    listed = json.loads(wela("voice", "callbacks", "--json").output)
+    assert [row["kind"] for row in listed] == ["registration"]
+
+
+def test_voice_stats_as_json_and_as_a_table(wela):
+    wela("call", "081-234-5678", "--keys", "3,0,no-answer")
+    data = json.loads(wela("voice", "stats", "--json").output)
+    assert data["calls"] == 1 and data["needed_person"] == 1 and data["needed_person_share"] == 1.0
+    assert data["tasks"][0]["task"] == "balance"
+    assert "เมนูหลัก" in wela("voice", "stats").output
+
+
+def test_the_fallback_twiml_for_hosting_elsewhere(wela):
+    root = ET.fromstring(wela("voice", "fallback").output)
+    assert root.find("Say").text == prompt("error.generic")
+
+
+def test_the_missed_call_mode_is_a_bank_setting(wela):
+    assert wela("voice", "missed-calls").output.strip() == "hangup"
+    assert wela("voice", "missed-calls", "reject").output.strip() == "reject"
+    assert wela("voice", "missed-calls", "never").exit_code != 0

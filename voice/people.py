@@ -1,0 +1,82 @@
+"""What needs a person: callback requests for the coordinator, and strangers' pending registrations.
+
+Both are rows written once per call (by key) and announced to the bank's coordinators by SMS
+through the scheduler's Notifier, in the same transaction as the call step that caused them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger.orm import Member
+from ledger.phones import display_phone
+from scheduler.ports import Message, Notifier
+from voice.orm import CallbackRequest, PendingRegistration
+
+CALLBACK_ALERT = "ivr.callback_alert"
+REGISTRATION_ALERT = "ivr.registration_alert"
+
+
+def coordinators(s: Session) -> Sequence[Member]:
+    return s.scalars(select(Member).where(Member.role == "coordinator", Member.status == "active")
+                     .order_by(Member.id)).all()
+
+
+def note_callback(s: Session, notifier: Optional[Notifier], *, key: str, call_sid: str, phone: str,
+                  member_id: Optional[int], reason: str, now: datetime) -> CallbackRequest:
+    """Ask a person to ring ``phone`` back (once per key), and text the coordinators."""
+    found = s.scalar(select(CallbackRequest).where(CallbackRequest.key == key[:120]))
+    if found is not None:
+        return found
+    row = CallbackRequest(key=key[:120], call_sid=call_sid[:64], member_id=member_id,
+                          phone=phone[:40], reason=reason[:30], created_at=now)
+    try:
+        with s.begin_nested():
+            s.add(row)
+            s.flush()
+    except IntegrityError:          # a racing twin noted it first
+        return s.scalar(select(CallbackRequest).where(CallbackRequest.key == key[:120]))
+    member = s.get(Member, member_id) if member_id else None
+    _alert(s, notifier, CALLBACK_ALERT, f"callback-alert:{row.id}",
+           {"name": member.name if member else "", "phone": _shown(phone)})
+    return row
+
+
+def register_stranger(s: Session, notifier: Optional[Notifier], *, call_sid: str, phone: str,
+                      name_url: str, village_url: str, now: datetime) -> PendingRegistration:
+    """Keep a stranger's recorded name and village for the coordinator (once per call)."""
+    found = s.scalar(select(PendingRegistration).where(PendingRegistration.call_sid == call_sid))
+    if found is not None:
+        return found
+    row = PendingRegistration(call_sid=call_sid, phone=phone[:40], name_recording_url=name_url[:500],
+                              village_recording_url=village_url[:500], created_at=now)
+    s.add(row)
+    s.flush()
+    _alert(s, notifier, REGISTRATION_ALERT, f"registration-alert:{row.id}", {"phone": _shown(phone)})
+    return row
+
+
+def open_callbacks(s: Session, limit: int = 200) -> Sequence[CallbackRequest]:
+    return s.scalars(select(CallbackRequest).where(CallbackRequest.done_at.is_(None))
+                     .order_by(CallbackRequest.id).limit(limit)).all()
+
+
+def pending_registrations(s: Session, limit: int = 200) -> Sequence[PendingRegistration]:
+    return s.scalars(select(PendingRegistration).where(PendingRegistration.state == "pending")
+                     .order_by(PendingRegistration.id).limit(limit)).all()
+
+
+def _alert(s: Session, notifier: Optional[Notifier], template: str, key: str, slots: dict) -> None:
+    if notifier is None:
+        return
+    for person in coordinators(s):
+        notifier.send(s, Message(person.id, person.phone, template, slots, "alert",
+                                 f"{key}:{person.id}"))
+
+
+def _shown(phone: str) -> str:
+    return display_phone(phone) if phone.startswith("+") else phone
