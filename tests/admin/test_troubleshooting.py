@@ -1,0 +1,92 @@
+"""SMS outbox and call log pages: why a volunteer got no text, which calls needed a person."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from sms.orm import OutboundSms
+from tests.admin.conftest import text_of
+from voice.orm import CallbackRequest, OutboundCall, VoiceCall
+
+
+@pytest.fixture
+def outbox(app, clock):  # noqa: ANN001, ANN201
+    """A text to สมชาย that failed and one to มาลี that arrived."""
+    now = clock.now()
+    with app.extensions["wela"].sessions.begin() as s:
+        for i, (member, phone, status, error) in enumerate([
+                (2, "+66891112233", "failed", "30003 Unreachable destination handset"),
+                (3, "+66891114455", "delivered", None)]):
+            s.add(OutboundSms(key=f"test:{i}", ref=f"ref{i}", member_id=member, to_phone=phone,
+                              body="ช่วยยายสมศรี ไปหาหมอ พรุ่งนี้ 9 โมงเช้า ตอบ 1 รับ 2 ไม่รับ",
+                              purpose="offer", status=status, attempts=1, next_attempt_at=now,
+                              last_error=error, created_at=now, updated_at=now, sent_at=now,
+                              history=[{"at": now.isoformat(), "status": status}]))
+    return app
+
+
+@pytest.fixture
+def calls(app, clock):  # noqa: ANN001, ANN201
+    """ยายสมศรี's call that needed a person, and a reminder call nobody answered."""
+    engine = app.extensions["wela"].engine
+    for table in (OutboundCall.__table__, VoiceCall.__table__, CallbackRequest.__table__):
+        table.create(engine, checkfirst=True)          # until the voice migration is in every database
+    now = clock.now()
+    with app.extensions["wela"].sessions.begin() as s:
+        s.add(VoiceCall(call_sid="CA1", direction="inbound", from_phone="+66812345678", to_phone="+6621234567",
+                        member_id=1, node="coordinator", started_at=now - timedelta(hours=1),
+                        status="completed", duration_s=95, needed_person=True, tasks=["ask"]))
+        s.add(VoiceCall(call_sid="CA2", direction="inbound", from_phone="+66891114455", to_phone="+6621234567",
+                        member_id=3, node="main", started_at=now, status="completed", duration_s=20,
+                        tasks=["balance"]))
+        s.add(OutboundCall(key="remind:1", member_id=1, phone="+66812345678", purpose="reminder",
+                           status="no-answer", attempts=3, created_at=now, updated_at=now))
+        s.add(CallbackRequest(key="cb:1", call_sid="CA1", member_id=1, phone="+66812345678",
+                              reason="no_coordinator", created_at=now))
+    return app
+
+
+def test_the_outbox_lists_texts_and_marks_the_failed_one(outbox, manager):
+    page = text_of(manager.get("/trouble/sms"))
+    assert "ทั้งหมด 2 ข้อความ" in page
+    assert "ส่งไม่สำเร็จ" in page and "ถึงผู้รับแล้ว" in page
+    assert "30003 Unreachable destination handset" in page and "089-111-2233" in page
+
+
+def test_the_outbox_filters_problems_and_phone(outbox, manager):
+    problems = text_of(manager.get("/trouble/sms?status=problem"))
+    assert "ทั้งหมด 1 ข้อความ" in problems and "สมชาย รักษ์ดี" in problems
+    by_phone = text_of(manager.get("/trouble/sms", query_string={"phone": "089-111-4455"}))
+    assert "ทั้งหมด 1 ข้อความ" in by_phone and "มาลี ศรีสุข" in by_phone
+
+
+def test_the_auditor_reads_the_outbox_without_full_phone_numbers(outbox, auditor):
+    page = text_of(auditor.get("/trouble/sms"))
+    assert "089-xxx-2233" in page and "089-111-2233" not in page
+
+
+def test_the_dashboard_counts_failed_texts_and_calls_that_needed_a_person(outbox, calls, manager):
+    page = text_of(manager.get("/"))
+    sms_card = page.split("SMS ส่งไม่สำเร็จ (7 วัน)")[1].split("</div>")[0]
+    assert '<span class="value">1</span>' in sms_card
+    call_card = page.split("สายที่ต้องให้คนช่วย (7 วัน)")[1].split("</div>")[0]
+    assert '<span class="value">1</span>' in call_card and "รอโทรกลับ 1 สาย" in call_card
+
+
+def test_the_call_log_shows_calls_callbacks_and_failed_reminders(calls, manager):
+    page = text_of(manager.get("/trouble/calls"))
+    assert "รอโทรกลับ" in page and "no_coordinator" in page
+    assert "ยายสมศรี ใจดี" in page and "081-234-5678" in page and "ไม่มีคนรับ" in page
+    only = text_of(manager.get("/trouble/calls?person=1"))
+    assert "มาลี ศรีสุข" not in only.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_without_the_tables_the_pages_say_so_instead_of_failing(app, manager):
+    with app.extensions["wela"].engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS sms_outbox"))
+        conn.execute(text("DROP TABLE IF EXISTS voice_calls"))
+    assert "ยังไม่มีตาราง SMS ในฐานข้อมูล" in text_of(manager.get("/trouble/sms"))
+    assert "ยังไม่มีตารางบันทึกการโทรในฐานข้อมูล" in text_of(manager.get("/trouble/calls"))
+    assert manager.get("/").status_code == 200

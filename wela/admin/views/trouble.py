@@ -1,0 +1,44 @@
+"""SMS outbox and call log pages, for troubleshooting (read only)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from wela.admin import troubleshooting
+from wela.admin.security import requires
+from wela.admin.web import page_args, wela
+
+bp = Blueprint("trouble", __name__, url_prefix="/trouble")
+SMS_STATUS_TH = {"queued": "รอส่ง", "sending": "กำลังส่ง", "sent": "ส่งแล้ว", "delivered": "ถึงผู้รับแล้ว",
+                 "undelivered": "ส่งไม่ถึง", "failed": "ส่งไม่สำเร็จ"}
+CALL_STATUS_TH = {"queued": "รอโทร", "calling": "กำลังโทร", "in-progress": "กำลังคุย", "completed": "จบแล้ว",
+                  "busy": "สายไม่ว่าง", "no-answer": "ไม่มีคนรับ", "failed": "โทรไม่สำเร็จ",
+                  "canceled": "ยกเลิก"}
+
+
+@bp.route("/sms")
+@requires("trouble:view")
+def sms_outbox():  # noqa: ANN201
+    number, size, offset = page_args(request.args.get("page"))
+    status = request.args.get("status", "")
+    if status not in ("", "problem", *SMS_STATUS_TH):
+        status = ""
+    phone = request.args.get("phone", "")[:30]
+    with wela().sessions() as s:
+        page = troubleshooting.sms_outbox(s, status=status, phone=phone, limit=size, offset=offset)
+    return render_template("admin/sms_outbox.html", page=page, number=number, size=size,
+                           status=status, phone=phone, status_th=SMS_STATUS_TH)
+
+
+@bp.route("/calls")
+@requires("trouble:view")
+def calls():  # noqa: ANN201
+    number, size, offset = page_args(request.args.get("page"))
+    only_person = request.args.get("person") == "1"
+    phone = request.args.get("phone", "")[:30]
+    with wela().sessions() as s:
+        page = troubleshooting.call_log(s, only_person=only_person, phone=phone, limit=size, offset=offset)
+        callbacks = troubleshooting.open_callbacks(s)
+        orders = troubleshooting.call_orders(s)
+    return render_template("admin/calls.html", page=page, callbacks=callbacks, orders=orders,
+                           number=number, size=size, only_person=only_person, phone=phone,
+                           status_th=CALL_STATUS_TH)
