@@ -21,25 +21,9 @@ from wela.admin.audit import audit
 from wela.admin.orm import Announcement
 from wela.bootstrap import Wela
 from wela.db import atomic
+from wela.speech import audio_cache, speech_engine
 
 TEMPLATES = tuple(announce.TEMPLATES)
-
-
-def speech_engine(w: Wela) -> SpeechEngine:
-    """The adapter from the composition root, or one built from settings on first use."""
-    if w.adapters.speech_engine is None:
-        from prompts_th.espeak_engine import EspeakEngine
-
-        choice = (w.settings.tts_engine or "auto").lower()
-        if choice == "espeak":
-            w.adapters.speech_engine = EspeakEngine()
-        else:
-            from prompts_th.engines import FallbackEngine
-            from prompts_th.gtts_engine import GttsEngine
-
-            w.adapters.speech_engine = (GttsEngine() if choice == "gtts"
-                                        else FallbackEngine(GttsEngine(), EspeakEngine()))
-    return w.adapters.speech_engine
 
 
 def typed_data(template: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +68,7 @@ def make_announcement(w: Wela, *, made_by: str, template: str = "free", data: Op
         data["text"] = text
     message = announcement_text(template, data, words=words)
     made = announce.compose_announcement(message, engine or speech_engine(w),
-                                         _cache(w), w.settings.announcements_dir, words=words)
+                                         audio_cache(w), w.settings.announcements_dir, words=words)
     made.path.with_suffix(".txt").write_text(message + "\n", "utf-8")
 
     def save(s: Session) -> Announcement:
@@ -100,12 +84,6 @@ def make_announcement(w: Wela, *, made_by: str, template: str = "free", data: Op
         return record
 
     return atomic(w.sessions, save)
-
-
-def _cache(w: Wela):  # noqa: ANN202
-    from prompts_th.cache import AudioCache
-
-    return AudioCache(w.settings.audio_dir)
 
 
 def audio_path(w: Wela, record: Announcement) -> Optional[Path]:
