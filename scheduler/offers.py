@@ -12,81 +12,20 @@ from sqlalchemy.orm import Session
 from ledger import service as ledger
 from ledger.clock import as_utc
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
-from ledger.members import is_active
-from ledger.orm import Account, Member
-from ledger.settings import load_policy
+from ledger.orm import Member
 from scheduler import matching
 from scheduler.context import Env
 from scheduler.jobs import enqueue
 from scheduler.orm import HelpRequest, Offer
 from scheduler.ports import Message
 from scheduler.requests import describe, escalate, load_request, record
-from scheduler.when import PARTS, slots, start_of
+from scheduler.roster import Roster, week_start
+from scheduler.when import slots, start_of
 
-DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-BUSY = ("assigned", "done", "confirmed", "paid")
 QUIET_START, QUIET_END = time(21, 0), time(7, 0)
 
 
-# --- what the matcher needs to know, read from the database -------------------------------
-
-def _week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def volunteers(s: Session, env: Env, *, exclude: Iterable[int] = ()) -> list[matching.Helper]:
-    """Active volunteers as the matcher sees them this week (taken slots removed)."""
-    today = env.today()
-    week = _week_start(today)
-    excluded = set(exclude)
-    members = [m for m in s.scalars(select(Member).where(Member.role.in_(("volunteer", "both"))))
-               if is_active(m, today) and m.id not in excluded]
-    if not members:
-        return []
-    ids = [m.id for m in members]
-    policy = load_policy(s)
-    balances = dict(s.execute(select(Account.member_id, Account.balance)
-                              .where(Account.kind == "member", Account.member_id.in_(ids))).all())
-    taken: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    visits: dict[int, int] = defaultdict(int)
-    busy = s.execute(select(HelpRequest.volunteer_id, HelpRequest.planned_start)
-                     .where(HelpRequest.volunteer_id.in_(ids), HelpRequest.state.in_(BUSY),
-                            HelpRequest.planned_start.is_not(None)))
-    pending = s.execute(select(Offer.volunteer_id, HelpRequest.planned_start)
-                        .join(HelpRequest, HelpRequest.id == Offer.request_id)
-                        .where(Offer.volunteer_id.in_(ids), Offer.state == "pending",
-                               HelpRequest.planned_start.is_not(None)))
-    for vid, start in list(busy) + list(pending):
-        local = as_utc(start).astimezone(env.tz)
-        if _week_start(local.date()) == week:
-            visits[vid] += 1
-        taken[vid].add((local.weekday(), _part_at(local.time())))
-    history: dict[int, dict[int, int]] = defaultdict(dict)
-    for vid, elder, n in s.execute(select(HelpRequest.volunteer_id, HelpRequest.member_id, func.count())
-                                   .where(HelpRequest.volunteer_id.in_(ids), HelpRequest.state == "paid")
-                                   .group_by(HelpRequest.volunteer_id, HelpRequest.member_id)):
-        history[vid][elder] = n
-    helpers = []
-    for m in members:
-        avail = {}
-        for i, key in enumerate(DAY_KEYS):
-            parts = frozenset(p for p in (m.availability or {}).get(key, []) if p in PARTS
-                              and (i, p) not in taken[m.id])
-            if parts:
-                avail[i] = parts
-        helpers.append(matching.Helper(
-            member_id=m.id, name=m.name, skills=frozenset(m.skills or []), village=m.village,
-            moo=m.moo, availability=avail, visits_this_week=visits[m.id],
-            weekly_cap=max(env.rules.weekly_cap, visits[m.id]), balance=balances.get(m.id, 0),
-            balance_cap=policy.balance_cap_minutes, history=history[m.id]))
-    return helpers
-
-
-def _part_at(t: time) -> str:
-    if t < time(12):
-        return "morning"
-    return "afternoon" if t < time(17) else "evening"
-
+# --- what the matcher needs to know about a request ----------------------------------------
 
 def _need(s: Session, req: HelpRequest, day: date, part: str) -> matching.Need:
     elder = s.get(Member, req.member_id)
@@ -99,11 +38,11 @@ def _tried(s: Session, request_id: int) -> set[int]:
     return set(s.scalars(select(Offer.volunteer_id).where(Offer.request_id == request_id)))
 
 
-def _best_slot(s: Session, env: Env, req: HelpRequest, helpers: Sequence[matching.Helper]
+def _best_slot(s: Session, env: Env, req: HelpRequest, roster: Roster, exclude: Iterable[int] = ()
                ) -> Optional[tuple[date, str, list]]:
     """The earliest slot of the request's window that some volunteer can take, with the ranking."""
     for day, part in slots(_window(req), env.local_now()):
-        ranking = matching.ranked(_need(s, req, day, part), helpers, limit=5)
+        ranking = matching.ranked(_need(s, req, day, part), roster.week(day, exclude, part), limit=5)
         if ranking:
             return day, part, ranking
     return None
@@ -124,39 +63,46 @@ def match_open_requests(s: Session, env: Env, *, limit: int = 2000) -> int:
                           .with_for_update(skip_locked=True)))
     if not reqs:
         return 0
-    helpers = volunteers(s, env)
-    fresh, retry, needs = [], [], []
+    roster = Roster(s, env)
+    fresh, retry = [], []
+    by_week: dict[date, list[matching.Need]] = defaultdict(list)
     for req in reqs:
         if _expire_if_past(s, env, req):
             continue
         if _tried(s, req.id):
             retry.append(req)
             continue
-        found = _best_slot(s, env, req, helpers)
+        found = _best_slot(s, env, req, roster)
         if found is None:
             _no_candidate(s, env, req)
             continue
         day, part, _ = found
         fresh.append((req, day, part))
-        needs.append(_need(s, req, day, part))
+        by_week[week_start(day)].append(_need(s, req, day, part))
     sent = 0
-    matches = {m.request_id: m for m in matching.assign(needs, helpers)}
+    matches = {m.request_id: m for week, needs in by_week.items()       # weeks share no slot or cap
+               for m in matching.assign(needs, roster.week(week))}
     for req, day, part in fresh:
         m = matches.get(req.id)
         if m is None:
             retry.append(req)        # lost its volunteers to others in the batch: try one by one
             continue
         send_offer(s, env, req, m.member_id, day, part, reason=m.reason_th)
+        roster.book(m.member_id, day, part)
         sent += 1
     for req in retry:
-        sent += offer_next(s, env, req)
+        sent += offer_next(s, env, req, roster=roster)
     return sent
 
 
-def offer_next(s: Session, env: Env, req: HelpRequest) -> int:
-    """Offer to the best volunteer not yet asked; escalate when nobody is left."""
-    helpers = volunteers(s, env, exclude=_tried(s, req.id))
-    found = _best_slot(s, env, req, helpers)
+def offer_next(s: Session, env: Env, req: HelpRequest, *, roster: Optional[Roster] = None) -> int:
+    """Offer to the best volunteer not yet asked; escalate when nobody is left.
+
+    A sweep passes its `roster` (kept up to date with the offers it makes) to save reading the
+    volunteers again for every request.
+    """
+    roster = roster or Roster(s, env)
+    found = _best_slot(s, env, req, roster, exclude=_tried(s, req.id))
     if found is None:
         _no_candidate(s, env, req)
         return 0
@@ -164,6 +110,7 @@ def offer_next(s: Session, env: Env, req: HelpRequest) -> int:
     helper, scored = ranking[0]
     need = _need(s, req, day, part)
     send_offer(s, env, req, helper.member_id, day, part, reason=matching.explain(need, helper, scored))
+    roster.book(helper.member_id, day, part)
     return 1
 
 
@@ -198,9 +145,14 @@ def _offer_code(s: Session, volunteer_id: int, request_id: int) -> str:
 
 def _send_moment(env: Env, urgent: bool) -> datetime:
     """Non-urgent texts wait out quiet hours (21:00–07:00): the answer time starts at 07:00."""
-    local = env.local_now()
-    if urgent or QUIET_END <= local.time() < QUIET_START:
-        return env.now()
+    return env.now() if urgent else outside_quiet_hours(env, env.now())
+
+
+def outside_quiet_hours(env: Env, moment: datetime) -> datetime:
+    """`moment`, or 07:00 after it when it falls in the quiet hours (21:00–07:00)."""
+    local = as_utc(moment).astimezone(env.tz)
+    if QUIET_END <= local.time() < QUIET_START:
+        return moment
     day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
     return datetime.combine(day, QUIET_END, env.tz).astimezone(env.now().tzinfo)
 
@@ -329,8 +281,8 @@ def _plan_visit_jobs(s: Session, env: Env, req: HelpRequest) -> None:
         enqueue(s, key=f"remind-volunteer-hour:{req.id}:{v}", kind="remind_volunteer",
                 due_at=hour_before, request_id=req.id, payload={"when": "hour"})
     end = start + timedelta(minutes=req.minutes + env.rules.confirm_after_minutes)
-    enqueue(s, key=f"ask-confirmation:{req.id}:{v}", kind="ask_confirmation", due_at=max(end, now),
-            request_id=req.id)
+    enqueue(s, key=f"ask-confirmation:{req.id}:{v}", kind="ask_confirmation",
+            due_at=outside_quiet_hours(env, max(end, now)), request_id=req.id)   # no calls at night
     enqueue(s, key=f"confirm-timeout:{req.id}:{v}", kind="confirm_timeout",
             due_at=end + timedelta(days=env.rules.confirm_timeout_days), request_id=req.id)
 
@@ -381,8 +333,7 @@ def assign_by_hand(s: Session, env: Env, request_id: int, volunteer_id: int, *, 
 def suggestions(s: Session, env: Env, request_id: int, limit: int = 5) -> list[tuple[Member, str, float]]:
     """The best volunteers for one request with the one-line reason, for the coordinator."""
     req = load_request(s, request_id)
-    helpers = volunteers(s, env, exclude=[req.member_id])
-    found = _best_slot(s, env, req, helpers)
+    found = _best_slot(s, env, req, Roster(s, env, exclude=[req.member_id]))
     if not found:
         return []
     day, part, ranking = found

@@ -73,7 +73,7 @@ def request_help(s: Session, env: Env, *, member_id: int, category: str, when: s
     if recurring is not None:
         _check_recurring(recurring)
     w = window(when, env.today(), on=on, part=part)
-    if w.earliest == env.today() and part and start_of(w.earliest, part, env.tz) < env.local_now() \
+    if w.earliest == env.today() and part and start_of(w.earliest, part, env.tz) <= env.local_now() \
             and when != "this_week":
         raise InvalidInput("ช่วงเวลานี้ผ่านไปแล้ว กรุณาเลือกช่วงอื่น", "that part of today has passed")
     req = HelpRequest(key=key, member_id=member.id, category=category, earliest_day=w.earliest,

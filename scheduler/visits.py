@@ -9,21 +9,27 @@ from sqlalchemy.orm import Session
 
 from ledger import service as ledger
 from ledger.clock import as_utc
-from ledger.errors import Conflict, InvalidInput, NotFound
+from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.orm import Member
 from scheduler.context import Env
 from scheduler.jobs import enqueue
-from scheduler.offers import pick_offer
+from scheduler.offers import outside_quiet_hours, pick_offer
 from scheduler.orm import HelpRequest, Job, Offer
 from scheduler.ports import CallOrder, Message
 from scheduler.requests import cancel_jobs, describe, escalate, load_request, record
 
 
 def report_done(s: Session, env: Env, *, volunteer_id: int, code: Optional[str] = None,
-                minutes: Optional[int] = None, actor: Optional[str] = None) -> HelpRequest:
-    """The volunteer says the help is given (optionally with the real duration)."""
-    offer = pick_offer(s, volunteer_id, code, states=("accepted",)) if code else None
-    if offer is None:
+                minutes: Optional[int] = None, actor: Optional[str] = None,
+                request_id: Optional[int] = None) -> HelpRequest:
+    """The volunteer says the help is given (optionally with the real duration).
+
+    `request_id` names the request directly (the coordinator entering it for the volunteer).
+    """
+    offer = pick_offer(s, volunteer_id, code, states=("accepted",)) if code and request_id is None else None
+    if request_id is not None:
+        req = load_request(s, request_id)
+    elif offer is None:
         reqs = list(s.scalars(select(HelpRequest).where(HelpRequest.volunteer_id == volunteer_id,
                                                         HelpRequest.state == "assigned")
                               .order_by(HelpRequest.planned_start)))
@@ -48,7 +54,7 @@ def report_done(s: Session, env: Env, *, volunteer_id: int, code: Optional[str] 
     req.reported_minutes = minutes
     record(s, env, req, "done", actor or f"volunteer:{volunteer_id}", "done", minutes=minutes)
     enqueue(s, key=f"ask-confirmation-done:{req.id}", kind="ask_confirmation",
-            due_at=env.now() + timedelta(minutes=10), request_id=req.id)
+            due_at=outside_quiet_hours(env, env.now() + timedelta(minutes=10)), request_id=req.id)
     return req
 
 
@@ -92,7 +98,16 @@ def confirm_service(s: Session, env: Env, *, request_id: int, received: bool, ac
         cancel_jobs(s, req.id, ("ask_confirmation", "confirm_timeout"))
         return req
     record(s, env, req, "confirmed", actor, "confirmed", minutes=minutes)
-    return pay(s, env, req, actor=actor, minutes=minutes or req.reported_minutes or req.minutes)
+    amount = minutes or req.reported_minutes or req.minutes
+    try:
+        with s.begin_nested():          # a refused payment must not undo the elder's word
+            return pay(s, env, req, actor=actor, minutes=amount)
+    except RuleBroken as err:
+        cancel_jobs(s, req.id, ("ask_confirmation", "confirm_timeout"))
+        escalate(s, env, req, "ผู้รับยืนยันแล้ว แต่เวลาคงเหลือไม่พอจ่าย ต้องให้กองกลางช่วย",
+                 "confirmed, but the elder's credits cannot cover it: grant from the pool, then pay",
+                 minutes=amount, refused=err.en)
+        return req
 
 
 def pay(s: Session, env: Env, req: HelpRequest, *, actor: str, minutes: int) -> HelpRequest:
@@ -119,9 +134,10 @@ def pay(s: Session, env: Env, req: HelpRequest, *, actor: str, minutes: int) -> 
 
 def resolve_dispute(s: Session, env: Env, *, request_id: int, pay_minutes: Optional[int], actor: str,
                     note: str = "") -> HelpRequest:
-    """The coordinator decides a dispute: pay (some minutes) or record a no-show."""
+    """The coordinator decides a dispute: pay (some minutes) or record a no-show. A visit the elder
+    confirmed but could not cover is paid the same way, once the pool has granted the credits."""
     req = load_request(s, request_id, lock=True)
-    if req.state != "disputed":
+    if req.state not in ("disputed", "confirmed") or (req.state == "confirmed" and not pay_minutes):
         raise Conflict("คำขอนี้ไม่มีข้อโต้แย้ง", f"request {request_id} is {req.state}, not disputed")
     if pay_minutes:
         record(s, env, req, "resolved", actor, note=note, pay=pay_minutes)

@@ -135,3 +135,84 @@ def test_a_paused_member_cannot_ask(db, env, village):
     with pytest.raises(RuleBroken):
         run(db, lambda s: requests.request_help(s, env, member_id=village.somsri, category="visit",
                                                 when="tomorrow"))
+
+
+# --- a volunteer's week: slots and the weekly cap belong to a calendar week -----------------
+
+def _visit(db, env, village, on, part, category="errand"):
+    return run(db, lambda s: requests.request_help(s, env, member_id=village.somsri, category=category,
+                                                   when="date", on=on, part=part, minutes=60))
+
+
+def _offered_to(env, request_id):
+    return [m.member_id for m in env.notifier.sent if m.purpose == "offer" and m.request_id == request_id]
+
+
+def test_a_volunteer_who_helped_last_monday_morning_is_free_again_next_monday_morning(db, env, clock, village):
+    from datetime import date, datetime
+
+    from ledger.clock import BANGKOK
+
+    runner = Runner(db.sessions, env)
+    first = _visit(db, env, village, date(2026, 11, 23), "morning", "clinic")
+    runner.tick()
+    run(db, lambda s: offers.answer_offer(s, env, volunteer_id=village.somchai, accept=True))
+    clock.set(datetime(2026, 11, 23, 11, 0, tzinfo=BANGKOK))
+    run(db, lambda s: visits.report_done(s, env, volunteer_id=village.somchai))
+    run(db, lambda s: visits.confirm_service(s, env, request_id=first.id, received=True, actor="ivr"))
+    second = _visit(db, env, village, date(2026, 11, 30), "morning", "clinic")
+    runner.tick()
+    assert _offered_to(env, second.id) == [village.somchai]
+
+
+def test_the_weekly_cap_counts_the_week_of_the_visit_not_the_week_of_today(db, env, clock, village):
+    import dataclasses
+    from datetime import date
+
+    from scheduler.context import SchedulerRules
+
+    env = dataclasses.replace(env, rules=SchedulerRules(weekly_cap=1))
+    runner = Runner(db.sessions, env)
+    this_week = _visit(db, env, village, date(2026, 11, 22), "morning")          # Sunday
+    runner.tick()
+    run(db, lambda s: offers.answer_offer(s, env, volunteer_id=village.somchai, accept=True))
+    next_monday = _visit(db, env, village, date(2026, 11, 23), "morning")
+    runner.tick()
+    assert _offered_to(env, this_week.id) == [village.somchai]
+    assert _offered_to(env, next_monday.id) == [village.somchai]                 # a new week, a new cap
+    run(db, lambda s: offers.answer_offer(s, env, volunteer_id=village.somchai, accept=True))
+    next_tuesday = _visit(db, env, village, date(2026, 11, 24), "morning")
+    runner.tick()
+    assert _offered_to(env, next_tuesday.id) == []                               # that week is full
+    with db.sessions() as s:
+        assert requests.load_request(s, next_tuesday.id).stuck_reason == "ไม่มีจิตอาสาที่ว่างตรงเวลา"
+
+
+def test_an_elder_s_yes_for_a_longer_visit_than_she_can_cover_is_kept_and_the_pool_pays_the_rest(
+        db, env, clock, village):
+    req = run(db, lambda s: requests.request_help(s, env, member_id=village.somsri, category="clinic",
+                                                  when="tomorrow", part="morning", minutes=120))
+    Runner(db.sessions, env).tick()
+    run(db, lambda s: offers.answer_offer(s, env, volunteer_id=village.somchai, accept=True))
+    clock.advance(hours=28)
+    run(db, lambda s: visits.report_done(s, env, volunteer_id=village.somchai, minutes=180))
+    confirmed = run(db, lambda s: visits.confirm_service(s, env, request_id=req.id, received=True,
+                                                         actor="ivr", minutes=180))
+    assert confirmed.state == "confirmed"                # her word is kept though the payment waits
+    with db.sessions() as s:
+        [stuck] = requests.stuck_requests(s)
+        assert stuck.id == req.id and "กองกลาง" in stuck.stuck_reason
+        assert ledger.balance(s, village.somsri).held == 120
+    assert any(m.purpose == "alert" and m.member_id == village.headman for m in env.notifier.sent)
+    with pytest.raises(Conflict):
+        run(db, lambda s: visits.resolve_dispute(s, env, request_id=req.id, pay_minutes=None, actor="headman"))
+    run(db, lambda s: ledger.donate(s, donor_id=village.malee, minutes=60, key="gift-1", clock=clock,
+                                    entered_by="มาลี"))
+    run(db, lambda s: ledger.grant(s, member_id=village.somsri, minutes=60, key="grant-1", clock=clock,
+                                   entered_by="headman"))
+    run(db, lambda s: visits.resolve_dispute(s, env, request_id=req.id, pay_minutes=180, actor="headman"))
+    with db.sessions() as s:
+        paid = requests.load_request(s, req.id)
+        assert (paid.state, paid.paid_minutes, paid.stuck_reason) == ("paid", 180, None)
+        assert ledger.balance(s, village.somsri).balance == 0
+        assert run_checks(load_books(s)) == []
