@@ -134,13 +134,15 @@ def escalate_finished(s: Session, env: Env, req: HelpRequest, th: str, en: str) 
 
 
 def _offer_code(s: Session, volunteer_id: int, request_id: int) -> str:
-    used = set(s.scalars(select(Offer.code).where(Offer.volunteer_id == volunteer_id,
-                                                  Offer.state.in_(("pending", "accepted")))))
-    rng = random.Random(request_id * 7919 + volunteer_id)
-    while True:
-        code = str(rng.randint(100, 999))
-        if code not in used:
-            return code
+    """A 3-digit code unique among the volunteer's live offers (pending, or accepted and not finished)."""
+    used = set(s.scalars(select(Offer.code).join(HelpRequest, HelpRequest.id == Offer.request_id)
+                         .where(Offer.volunteer_id == volunteer_id,
+                                Offer.state.in_(("pending", "accepted")),
+                                HelpRequest.state.in_(("open", "offered", "assigned", "done")))))
+    free = [c for c in range(100, 1000) if str(c) not in used]
+    if not free:
+        raise RuleBroken("จิตอาสาคนนี้มีงานค้างมากเกินไป", "this volunteer has 900 live offers")
+    return str(random.Random(request_id * 7919 + volunteer_id).choice(free))
 
 
 def _send_moment(env: Env, urgent: bool) -> datetime:

@@ -269,6 +269,8 @@ def _confirm(received: bool) -> Callable[[Ctx, World], Step]:
         if paid is None:
             world.note_callback("confirm_failed")
             said = Say("ivr.confirm.failed")
+        elif received and not paid.minutes:       # confirmed, but the ledger refused: a person settles it
+            said = Say("ivr.confirm.settling")
         elif received:
             said = Say("ivr.confirm.paid", {"name": Name(paid.volunteer), "minutes": Minutes(paid.minutes)})
         else:

@@ -21,6 +21,7 @@ class FakeWorld:
     waiting: dict[int, Visit] = field(default_factory=dict)
     coordinator_phone: str = "+66860001111"
     refuse: bool = False
+    paid_minutes: int = 90              # 0: confirmed, but the ledger refused to pay
     asked: list[tuple[str, str, str]] = field(default_factory=list)
     confirmed: list[tuple[int, bool]] = field(default_factory=list)
     callbacks: list[str] = field(default_factory=list)
@@ -58,7 +59,7 @@ class FakeWorld:
             return None
         visit = self.waiting.pop(request_id)
         self.confirmed.append((request_id, received))
-        return Paid(visit.volunteer, 90 if received else 0)
+        return Paid(visit.volunteer, self.paid_minutes if received else 0)
 
     def balance(self) -> Credit:
         return self.credit

@@ -291,3 +291,12 @@ def test_any_walk_says_only_catalogue_sentences_and_hangs_up_only_after_the_menu
         if isinstance(reply.then, Hangup):
             assert before in ("end", "register_village", "dial") or call.keys[-1] == "ivr.goodbye"
             assert "ivr.sorry.silence" not in call.keys and "ivr.sorry.wrong_key" not in call.keys
+
+
+def test_a_confirmation_the_ledger_cannot_pay_yet_is_thanked_and_left_to_the_coordinator():
+    world = FakeWorld(waiting={7: Visit(7, "สมชาย", "errand", SATURDAY - timedelta(days=1))}, paid_minutes=0)
+    call = Dialog(world)
+    call.press("2")
+    call.press("1")
+    assert world.confirmed == [(7, True)]
+    assert call.keys == ["ivr.confirm.settling", "ivr.main.menu"]

@@ -111,14 +111,10 @@ def _en() -> bool:
 
 
 def scheduler_env():  # noqa: ANN201
-    """The scheduler's Env: a test may hand one in as adapters.extra["scheduler_env"]."""
-    w = wela()
-    given = w.adapters.extra.get("scheduler_env")
-    if given is not None:
-        return given(w) if callable(given) else given
+    """The scheduler's Env (a test may hand one in as adapters.extra["scheduler_env"])."""
     from wela.wiring import scheduler_env as build
 
-    return build(w)
+    return build(wela())
 
 
 def page_args(page: Optional[str], size: int = 50) -> tuple[int, int, int]:
