@@ -1,7 +1,8 @@
 # Sourced by demo.sh and test.sh: system packages (when root), a virtualenv, the project and its dev tools.
-SYSTEM_PACKAGES="espeak-ng ffmpeg chromium chromium-driver"
+SYSTEM_PACKAGES="espeak-ng ffmpeg chromium chromium-driver fonts-thai-tlwg postgresql-client"
 missing=""
-for tool in espeak-ng ffmpeg chromium; do command -v "$tool" >/dev/null 2>&1 || missing="yes"; done
+for tool in espeak-ng ffmpeg chromium pg_dump; do command -v "$tool" >/dev/null 2>&1 || missing="yes"; done
+[ -d /usr/share/fonts/truetype/tlwg ] || missing="yes"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing system packages: $SYSTEM_PACKAGES"
