@@ -82,13 +82,24 @@ def run(
         raise AudioFailed(
             "ทำไฟล์เสียงไม่สำเร็จค่ะ", f"{program} took more than {timeout} s"
         ) from error
-    if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+    stderr = done.stderr.decode("utf-8", "replace")
+    # ffmpeg (5.1) exits 0 when writing its output file fails, e.g. on a full disk, leaving half
+    # a file: its own report of the failed write counts as a failure too.
+    write_failed = any(marker in stderr for marker in _WRITE_FAILED)
+    if done.returncode != 0 or write_failed:
+        tail = stderr.strip().splitlines()[-3:]
+        disk_full = any(marker in stderr for marker in _DISK_FULL)
         raise AudioFailed(
-            "ทำไฟล์เสียงไม่สำเร็จค่ะ",
+            _DISK_FULL_TH if disk_full else "ทำไฟล์เสียงไม่สำเร็จค่ะ",
             f"{program} failed ({done.returncode}): {' / '.join(tail)}",
+            disk_full=disk_full,
         )
     return done
+
+
+_WRITE_FAILED = ("Error writing trailer", "Error closing file", "av_interleaved_write_frame()")
+_DISK_FULL = ("No space left on device", "Disk quota exceeded")
+_DISK_FULL_TH = "บันทึกไฟล์เสียงไม่ได้ค่ะ พื้นที่เก็บข้อมูลอาจเต็ม กรุณาแจ้งผู้ดูแลระบบ"
 
 
 def duration(path: Path) -> float:

@@ -162,7 +162,7 @@ def error_twiml() -> str:
     """Thai TwiML for a failed voice webhook: the apology, then the coordinator or a noted callback.
 
     Only a request whose signature was checked may leave a note in the database; for any other
-    (an unknown URL, a body too large) the reply is built from settings alone.
+    (an unknown URL, a method not allowed) the reply is built from settings alone.
     """
     try:
         voice = _voice()

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from flask import Flask, current_app
+from werkzeug.routing import IntegerConverter
 
 from wela.bootstrap import Adapters, Wela, bootstrap
 from wela.settings import load_settings
 
 log = logging.getLogger("wela")
+MAX_ROW_ID = 2**63 - 1
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional[Adapters] = None,
@@ -31,9 +33,44 @@ def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional
         JSON_AS_ASCII=False,
     )
     app.config.update(flask_config)
+    app.url_map.converters["int"] = RowId
     app.extensions["wela"] = bootstrap(settings, clock=clock, adapters=adapters)
+    app.before_request(_body_within_limit)
     _register(app)
     return app
+
+
+def _body_within_limit() -> None:
+    """Every route answers 413 to a body over MAX_CONTENT_LENGTH, before anything else looks at it.
+
+    A declared size is refused at once (a view that never reads the body, or a webhook that refuses
+    an unsigned request before reading it, would otherwise answer something else). A body sent
+    without Content-Length (chunked) is read here, once (cached for the form parser): werkzeug stops
+    at the limit but hands on what it read, cut off, without an error, and gunicorn marks every
+    stream as terminated, so asking for one byte more is what raises RequestEntityTooLarge.
+    """
+    from flask import request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    limit = request.max_content_length
+    if limit is None:
+        return
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise RequestEntityTooLarge()
+    elif request.environ.get("wsgi.input_terminated"):
+        request.get_data(cache=True, parse_form_data=False)
+        request.stream.read(1)
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in URLs: a database id, so at most 2**63 − 1. A longer number is no page (404),
+    not an integer the database driver cannot bind (SQLite raised OverflowError: a 500)."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: Optional[int] = None,  # noqa: A002
+                 max: Optional[int] = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min,
+                         max=MAX_ROW_ID if max is None else max, signed=signed)
 
 
 def _register(app: Flask) -> None:

@@ -4,7 +4,8 @@
 Twilio's "application error": for ``/voice/`` the answer is the Thai apology, then the
 coordinator (a ``<Dial>``) or the promise of a callback (voice.web.error_twiml). For ``/sms/`` it
 is an empty ``<Response/>``: the texter gets nothing rather than a stack trace. A refused
-signature stays a 403.
+signature stays a 403; a body over the size limit (MAX_CONTENT_LENGTH) gets 413 with the Thai
+message, as on the admin pages: it cannot be a provider's webhook.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def webhook_error_reply(status: int, th: str) -> Response:
     """The reply for an error with HTTP ``status`` (``th`` is the Thai message of the error page)."""
     if status == 403:
         return Response("", status=403, mimetype="text/plain")
+    if status == 413:        # no provider posts this much, and its signature cannot even be read
+        return Response(th, status=413, mimetype="text/plain")
     if request.path.startswith("/voice/audio/"):
         return Response("", status=404 if status < 500 else status, mimetype="text/plain")
     if request.path.startswith("/voice/"):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger.orm import Account, Member, Transfer
 from prompts_th import announce, catalogue, thai_text
+from prompts_th.cache import write_atomically
 from prompts_th.engines import SpeechEngine
 from wela.admin.audit import audit
 from wela.admin.orm import Announcement
@@ -69,7 +70,8 @@ def make_announcement(w: Wela, *, made_by: str, template: str = "free", data: Op
     message = announcement_text(template, data, words=words)
     made = announce.compose_announcement(message, engine or speech_engine(w),
                                          audio_cache(w), w.settings.announcements_dir, words=words)
-    made.path.with_suffix(".txt").write_text(message + "\n", "utf-8")
+    # Whole or not at all; a full disk is StorageFailed (a Thai message), never a bare OSError.
+    write_atomically(made.path.with_suffix(".txt"), (message + "\n").encode("utf-8"))
 
     def save(s: Session) -> Announcement:
         record = Announcement(title=(title or message[:60]).strip()[:200], text=message, template=template,

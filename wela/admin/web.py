@@ -117,9 +117,12 @@ def scheduler_env():  # noqa: ANN201
     return build(wela())
 
 
+MAX_PAGE = 1_000_000      # beyond any real list; a larger ?page= would overflow SQLite's OFFSET (a 500)
+
+
 def page_args(page: Optional[str], size: int = 50) -> tuple[int, int, int]:
     try:
-        number = max(1, int(page or 1))
+        number = min(max(1, int(page or 1)), MAX_PAGE)
     except ValueError:
         number = 1
     return number, size, (number - 1) * size
