@@ -133,14 +133,19 @@ def cancel_jobs(s: Session, request_id: int, kinds: Sequence[str] = ()) -> None:
 
 def escalate(s: Session, env: Env, req: HelpRequest, reason_th: str, reason_en: str,
              **detail: Any) -> None:
-    """Put the request in front of a person: mark it stuck and text the coordinators (once per reason)."""
+    """Put the request in front of a person: mark it stuck and text the coordinators (once per reason).
+
+    The coordinators of the elder's own village are told; only when the village has none, all are.
+    """
     if req.stuck_reason == reason_th:
         return
     req.stuck_reason = reason_th[:200]
     record(s, env, req, "escalated", "system", reason=reason_en, reason_th=reason_th, **detail)
     elder = s.get(Member, req.member_id)
-    for coordinator in s.scalars(select(Member).where(Member.role == "coordinator",
-                                                      Member.status == "active")):
+    coordinators = list(s.scalars(select(Member).where(Member.role == "coordinator",
+                                                       Member.status == "active")))
+    local = [c for c in coordinators if c.village == req.village]
+    for coordinator in local or coordinators:        # the village's own coordinator first
         env.notifier.send(s, Message(
             coordinator.id, coordinator.phone, "sms.coordinator_alert",
             {"request": req.id, "name": elder.name if elder else "", "reason": reason_th},

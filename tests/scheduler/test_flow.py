@@ -216,3 +216,14 @@ def test_an_elder_s_yes_for_a_longer_visit_than_she_can_cover_is_kept_and_the_po
         assert (paid.state, paid.paid_minutes, paid.stuck_reason) == ("paid", 180, None)
         assert ledger.balance(s, village.somsri).balance == 0
         assert run_checks(load_books(s)) == []
+
+
+def test_a_stuck_request_is_told_to_the_village_s_own_coordinator_only(db, env, clock, village):
+    from ledger.members import register_member
+    other = run(db, lambda s: register_member(s, clock=clock, entered_by="t", name="กำนันบ้านโคก",
+                                              phone="086-000-2222", role="coordinator", village="บ้านโคกกลาง").id)
+    req = run(db, lambda s: requests.request_help(s, env, member_id=village.somsri, category="home",
+                                                  when="tomorrow", part="morning"))
+    Runner(db.sessions, env).tick()                      # nobody in the village does repairs
+    alerted = {m.member_id for m in env.notifier.sent if m.purpose == "alert" and m.request_id == req.id}
+    assert alerted == {village.headman} and other not in alerted
