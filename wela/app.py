@@ -74,17 +74,14 @@ class RowId(IntegerConverter):
 
 
 def _register(app: Flask) -> None:
+    import voice.web
+    import sms.web
+    import wela.admin
     from wela import errors
 
     errors.init_app(app)
-    for module_name in ("voice.web", "sms.web", "wela.admin"):
-        try:
-            module = __import__(module_name, fromlist=["init_app"])
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue          # that area is not built yet
-            raise
-        module.init_app(app)
+    for area in (voice.web, sms.web, wela.admin):
+        area.init_app(app)
 
 
 def _instance_secret(instance: Path) -> str:

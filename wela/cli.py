@@ -100,14 +100,10 @@ def report(as_json: bool) -> None:
 
 
 def _register_commands() -> None:
+    import importlib
+
     for name in COMMAND_MODULES:
-        try:
-            module = __import__(name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue          # that area is not built yet
-            raise
-        module.register(main)
+        importlib.import_module(name).register(main)
 
 
 _register_commands()

@@ -10,6 +10,8 @@ from ledger.orm import Member
 from ledger.phones import display_phone, parse_phone
 from wela.bootstrap import Wela
 from wela.db import atomic
+from wela.demo_admin import load as load_admin
+from wela.demo_requests import load as load_requests
 
 VILLAGE = "บ้านหนองบัว"
 
@@ -36,13 +38,13 @@ MEMBERS = [
 
 
 def load_demo(w: Wela) -> Iterator[str]:
-    """Register (or refresh) the demo members; later areas add requests, users and audio."""
+    """Register (or refresh) the demo members, then their requests and the staff accounts."""
     yield f"หมู่บ้านตัวอย่าง / demo village: {VILLAGE}"
     for fields in MEMBERS:
         member = atomic(w.sessions, lambda s, f=fields: _upsert(s, w, f))
         yield f"  #{member.id:<3} {member.name:<24} {display_phone(member.phone)}  {member.role}"
-    for extra in _extensions():
-        yield from extra(w)
+    yield from load_requests(w)
+    yield from load_admin(w)
 
 
 def _upsert(s, w: Wela, fields: dict) -> Member:  # noqa: ANN001
@@ -52,17 +54,3 @@ def _upsert(s, w: Wela, fields: dict) -> Member:  # noqa: ANN001
         return register_member(s, clock=w.clock, entered_by="demo", **fields)
     changes = {k: v for k, v in fields.items() if k not in ("phone",)}
     return update_member(s, member, **changes)
-
-
-def _extensions():  # noqa: ANN202
-    """Demo steps contributed by other areas (requests, admin users, prompt audio)."""
-    steps = []
-    for module_name, fn in (("wela.demo_requests", "load"), ("wela.demo_admin", "load")):
-        try:
-            module = __import__(module_name, fromlist=[fn])
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        steps.append(getattr(module, fn))
-    return steps

@@ -1,14 +1,12 @@
 """`wela serve`: gunicorn on one machine, with the job runner in the single worker when asked."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from wela.app import create_app
 
-log = logging.getLogger("wela")
 
 
 class _Server(BaseApplication):
@@ -24,12 +22,9 @@ class _Server(BaseApplication):
     def load(self):  # noqa: ANN201
         app = create_app()
         if self.scheduler:
-            try:
-                from wela.runner import start_background_runner
-            except ModuleNotFoundError:
-                log.warning("scheduler not available yet; serving without it")
-            else:
-                start_background_runner(app.extensions["wela"])
+            from wela.runner import start_background_runner
+
+            start_background_runner(app.extensions["wela"])
         return app
 
 
