@@ -182,20 +182,22 @@ def measure_all(needs: int = 5000, helpers: int = 20000, villages: int = 1000, m
             measure(one_to_one(instance), "one-to-one", weights, max_candidates)]
 
 
-def run() -> list[dict]:
+def run(needs: int = 5000, helpers: int = 20000, villages: int = 1000) -> list[dict]:
     """Rows for ``python -m bench``: each figure beside its baseline from the same run."""
-    size = "5000 needs × 20000 volunteers"
+    size = f"{needs} needs × {helpers} volunteers"
     rows = []
-    for r in measure_all():
+    for r in measure_all(needs, helpers, villages):
         rows += [
             {"benchmark": f"matching {r['setting']}: assign end to end ({size})",
-             "figure": r["seconds"], "baseline": 5.0, "ratio": r["seconds"] / 5.0, "unit": "s (budget 5 s)"},
+             "figure": r["seconds"], "baseline": 5.0, "ratio": r["seconds"] / 5.0, "unit": "s (budget 5 s)",
+             "note": "baseline: the 5 s budget for a batch (a target, not a measurement)"},
             {"benchmark": f"matching {r['setting']}: our solver vs {r['solver']}",
              "figure": r["solve_seconds"], "baseline": r["optimum_seconds"],
-             "ratio": r["solve_seconds"] / r["optimum_seconds"], "unit": "s"},
+             "ratio": r["solve_seconds"] / r["optimum_seconds"], "unit": "s",
+             "note": "baseline: scipy's exact solver on the same candidate pairs"},
             {"benchmark": f"matching {r['setting']}: total score vs optimum on the same pairs",
              "figure": r["total"], "baseline": r["optimum"], "ratio": r["total"] / r["optimum"],
-             "unit": "points"},
+             "unit": "points", "note": f"baseline: scipy's optimum; gap {r['gap_percent']:.4f} %"},
         ]
     return rows
 

@@ -55,19 +55,22 @@ def run(runs: int = RUNS) -> list[dict]:
     )
 
     return [
-        _row(f"render a {audio_s:.0f} s announcement, cold (espeak-ng)", cold_s, bare, "s"),
+        _row(f"render a {audio_s:.0f} s announcement, cold (espeak-ng)", cold_s, bare, "s",
+             "baseline: bare espeak-ng -v th on the same message"),
         _row(
             "real-time factor: render s / audio s (target < 0.1)",
             cold_s / audio_s,
             bare / message_s,
             "x",
+            "baseline: bare espeak-ng's own real-time factor",
         ),
-        _row("re-mix, speech already cached", remix_s * 1000, cold_s * 1000, "ms"),
+        _row("re-mix, speech already cached", remix_s * 1000, cold_s * 1000, "ms", "baseline: the cold render"),
         _row(
             "cached re-render, same announcement (target < 50 ms)",
             cached_s * 1000,
             cold_s * 1000,
             "ms",
+            "baseline: the cold render",
         ),
     ]
 
@@ -136,13 +139,14 @@ def _median(runs: int, work: Callable[[], object]) -> float:
     return statistics.median(_timed(work)[1] for _ in range(runs))
 
 
-def _row(benchmark: str, figure: float, baseline: float, unit: str) -> dict:
+def _row(benchmark: str, figure: float, baseline: float, unit: str, note: str = "") -> dict:
     return {
         "benchmark": benchmark,
         "figure": _significant(figure),
         "baseline": _significant(baseline),
         "ratio": _significant(figure / baseline) if baseline else float("nan"),
         "unit": unit,
+        "note": note,
     }
 
 
