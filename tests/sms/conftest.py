@@ -3,44 +3,19 @@ headman coordinates. The bank's SMS goes through an in-memory gateway unless a t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 
-from ledger.members import register_member
 from scheduler.context import Env
 from scheduler.ports import FakeCallPlacer
 from sms.gateways.memory import MemoryGateway
 from sms.notifier import OutboxNotifier
 from wela.bootstrap import Adapters, Wela
-from wela.db import atomic
+from tests.villagers import Village, add_village  # noqa: F401  (re-exported for the SMS tests)
 from wela.settings import load_settings
 
 SOMSRI, SOMCHAI, MALEE, HEADMAN = "+66812345678", "+66891112233", "+66891114455", "+66860001111"
 STRANGER = "+66819998877"
-
-
-@dataclass
-class Village:
-    somsri: int
-    somchai: int
-    malee: int
-    headman: int
-
-
-def add_village(sessions, clock) -> Village:
-    def work(s):
-        def add(**fields):
-            return register_member(s, clock=clock, entered_by="test", village="บ้านหนองบัว", **fields).id
-        return Village(
-            somsri=add(name="ยายสมศรี ใจดี", phone="081-234-5678", role="elder", moo="5"),
-            somchai=add(name="สมชาย รักษ์ดี", phone="089-111-2233", role="volunteer", moo="5",
-                        skills="clinic, errand", availability="ทุกวัน เช้า บ่าย"),
-            malee=add(name="มาลี ศรีสุข", phone="089-111-4455", role="both", moo="4",
-                      skills="errand, visit", availability="ทุกวัน บ่าย เย็น"),
-            headman=add(name="ผู้ใหญ่สมศักดิ์ นำชัย", phone="086-000-1111", role="coordinator", moo="5"),
-        )
-    return atomic(sessions, work)
 
 
 @pytest.fixture

@@ -1,17 +1,15 @@
 """A village that calls the bank: ยายสมศรี (elder, PIN 1234), สมชาย and มาลี (volunteers), ผู้ใหญ่สมศักดิ์."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pytest
 
-from ledger.members import register_member, set_pin
 from scheduler.context import Env
 from scheduler.ports import FakeCallPlacer, FakeNotifier
 from voice.outbound import FakeDialer
 from wela.app import create_app
 from wela.bootstrap import Adapters
-from wela.db import atomic
+from tests.villagers import Village, add_village
 
 TOKEN = "12345678901234567890123456789012"
 PUBLIC = "https://wela.example.org"
@@ -19,29 +17,9 @@ SOMSRI = "+66812345678"
 HEADMAN = "+66860001111"
 
 
-@dataclass
-class Village:
-    somsri: int
-    somchai: int
-    malee: int
-    headman: int
-
-
 def make_village(sessions, clock) -> Village:
-    def work(s):
-        def add(**fields):
-            return register_member(s, clock=clock, entered_by="test", village="บ้านหนองบัว", **fields)
-        somsri = add(name="ยายสมศรี ใจดี", phone="081-234-5678", role="elder", moo="5")
-        set_pin(s, somsri, "1234")
-        return Village(
-            somsri=somsri.id,
-            somchai=add(name="สมชาย รักษ์ดี", phone="089-111-2233", role="volunteer", moo="5",
-                        skills="clinic, errand", availability="ทุกวัน เช้า บ่าย").id,
-            malee=add(name="มาลี ศรีสุข", phone="089-111-4455", role="both", moo="4",
-                      skills="errand, visit", availability="ทุกวัน บ่าย เย็น").id,
-            headman=add(name="ผู้ใหญ่สมศักดิ์ นำชัย", phone="086-000-1111", role="coordinator", moo="5").id,
-        )
-    return atomic(sessions, work)
+    """The shared village; ยายสมศรี has the PIN 1234 for calls from a neighbour's phone."""
+    return add_village(sessions, clock, somsri_pin="1234")
 
 
 @pytest.fixture
