@@ -178,10 +178,12 @@ def _outcomes(engine: Engine) -> dict[str, Any]:
 
 
 def _peak(ticks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The busiest tick (most webhooks in, texts and calls out, in five simulated minutes) and how long it took."""
+    """The heaviest five simulated minutes: the tick that took longest to handle (in the morning peak
+    that is callers asking, matching and volunteers answering; a burst of evening reminders is more
+    texts but cheap ones), with its calls and texts in and out."""
     def ops(t: dict[str, Any]) -> int:
         return t["webhooks"] + t["sms_out"] + t["calls_out"]
-    busiest = max(ticks, key=ops, default=None)
+    busiest = max((t for t in ticks if ops(t)), key=lambda t: t["wall"], default=None)
     if busiest is None or not ops(busiest):
         return {}
     return {**busiest, "ops": ops(busiest)}
@@ -228,7 +230,7 @@ def rows(r: dict[str, Any]) -> list[dict]:
                                 f"{each['requests']:,.0f} requests, extrapolated (see Province scale)")]
     peak = r["peak"]
     if peak:
-        out.append(_row("calls and texts per minute held, busiest 5 simulated minutes",
+        out.append(_row("calls and texts per minute held, heaviest 5 simulated minutes",
                         peak["ops"] / peak["wall"] * 60, peak["ops"] / 5, "calls+SMS/min",
                         f"baseline: that tick's demand per simulated minute ({peak['webhooks']} webhooks in, "
                         f"{peak['sms_out']} texts and {peak['calls_out']} calls out in 5 min, with {peak['jobs']} "
@@ -260,8 +262,8 @@ def section(rows_: list[dict]) -> str:
     lines = [
         "## Province scale",
         "",
-        f"{r['members']:,} members in {scale.villages:,} villages ({scale.elders:,} elders, "
-        f"{scale.coordinators} district coordinators) loaded by COPY in {r['load_seconds']:.0f} s, books "
+        f"{r['members']:,} members in {scale.villages:,} villages ({_coordinators(scale)}) loaded by "
+        f"COPY in {r['load_seconds']:.0f} s, books "
         f"balanced. A month of {scale.requests_per_month:,} requests has {scale.requests_per_month / 30:,.0f} a day; "
         f"its busiest day ({scale.busiest_day_factor}×) has {scale.day_requests:,} callers between 07:00 and 21:00.",
         "",
@@ -287,13 +289,13 @@ def section(rows_: list[dict]) -> str:
     ]
     if r["peak"]:
         p = r["peak"]
-        lines.append(f"* Busiest 5 simulated minutes ({p['at']}): {p['webhooks']} webhooks in (IVR steps and "
-                     f"texts), {p['sms_out']} texts and {p['calls_out']} calls out, with {p['jobs']} jobs run, handled "
-                     f"in {p['wall']:.1f} s of wall time: **{p['ops'] / p['wall'] * 60:,.0f} calls and texts per "
-                     f"minute held**, against {p['ops'] / 5:,.0f} per minute of demand then.")
+        lines.append(f"* Heaviest 5 simulated minutes, the longest to handle ({p['at']}): {p['webhooks']} "
+                     f"webhooks in (IVR steps and texts), {p['sms_out']} texts and {p['calls_out']} calls out, "
+                     f"with {p['jobs']} jobs run, handled in {p['wall']:.1f} s of wall time: **{p['ops'] / p['wall'] * 60:,.0f} calls and "
+                     f"texts per minute held**, against {p['ops'] / 5:,.0f} per minute of demand then.")
     lines += [
         f"* Per request, whole life cycle: {each['statements']:.0f} SQL statements taking "
-        f"{each['db_s'] * 1000:.0f} ms, {each['commits']:.0f} commits, {each['app_cpu_s'] * 1000:,.0f} ms of "
+        f"{each['db_s'] * 1000:,.0f} ms, {each['commits']:.0f} commits, {each['app_cpu_s'] * 1000:,.0f} ms of "
         f"Python CPU (the app and the simulated phones in one process), {each['pg_cpu_s'] * 1000:.0f} ms of "
         f"PostgreSQL CPU, "
         f"{each['bytes'] / 1024:.0f} KiB of database growth.",
@@ -344,10 +346,15 @@ def section(rows_: list[dict]) -> str:
         f"server), not for one national bank; the app CPU includes the simulated phones (an overestimate); the "
         f"telephone side is not the app's: about {n['calls_at_once']:,.0f} calls in progress at once at the peak "
         f"(70 s each) is a matter for the SIP trunk or Twilio account, and that many texts need an SMS "
-        f"provider, not an Android phone; alerts go to every coordinator of a bank (scheduler/requests.py "
-        f"`escalate`), so this run has {scale.coordinators} district coordinators, not one per village.",
+        f"provider, not an Android phone.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _coordinators(scale: Scale) -> str:
+    if scale.coordinators >= scale.villages:
+        return f"{scale.elders:,} elders; each village's headman is its coordinator"
+    return f"{scale.elders:,} elders; {scale.coordinators:,} villages have a coordinator, the others share them"
 
 
 def _limits(r: dict[str, Any]) -> list[str]:
@@ -357,7 +364,6 @@ def _limits(r: dict[str, Any]) -> list[str]:
     ticks = r["bank"].get("runner ticks (sweeps, first 50 jobs)", 0.0) / max(1, r["ticks"])
     texts = sum(r["sms_out"].values())
     alerts = r["sms_out"].get("alert", 0)
-    coordinators = r["scale"]["coordinators"]
     each = per_request(r)
     lines = ["### What limits it, measured here", ""]
     lines.append(
@@ -372,11 +378,11 @@ def _limits(r: dict[str, Any]) -> list[str]:
         f"{r['roster']['seconds'] / 15:.0%} of a core. Partitioning the roster by village (candidates come from "
         f"the elder's village first) or keeping it between sweeps is where the time would come back.")
     if texts:
+        top = max(r["escalations"].items(), key=lambda kv: kv[1], default=("", 0))
         lines.append(
-            f"2. **Alerts go to every coordinator of the bank** (`escalate` in scheduler/requests.py): {alerts:,} of "
-            f"the {texts:,} texts here ({alerts / texts:.0%}) with {coordinators} coordinators; with one coordinator "
-            f"per village each alert would be {r['scale']['villages']:,} texts. Routing alerts to the elder's "
-            f"village coordinator would fix it.")
+            f"2. **Alerts to coordinators** (`escalate` in scheduler/requests.py) go to the coordinator of the "
+            f"elder's own village: {alerts:,} of the {texts:,} texts here ({alerts / texts:.0%})"
+            + (f"; the commonest reason, \"{top[0]}\", {top[1]:,} times" if top[1] else "") + ".")
     biggest = max(((t, size / rows) for t, (rows, size) in r["tables"].items()
                    if t in ("sms_outbox", "voice_calls", "request_events", "jobs")), key=lambda kv: kv[1], default=None)
     if biggest:

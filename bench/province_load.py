@@ -1,9 +1,10 @@
 """Province scale, the people: 100,000 members in 1,000 villages, bulk-loaded into PostgreSQL by COPY.
 
-Each village has 100 members: 60 elders, 35 volunteers, 4 who do both and a headman who helps too;
-a few headmen are district coordinators instead. Every member has a credit and a loan account and
-the starting credits paid from issuance as balanced postings, as ``open_account`` would have made
-them, so ``wela ledger check`` is clean before the first call.
+Each village has 100 members: 60 elders, 35 volunteers, 4 who do both, and its headman, who is
+the village's coordinator (the bank's alerts about that village's requests go to them). Every
+member has a credit and a loan account and the starting credits paid from issuance as balanced
+postings, as ``open_account`` would have made them, so ``wela ledger check`` is clean before the
+first call.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ HOURS = {7: 6, 8: 12, 9: 12, 10: 10, 11: 8, 12: 5, 13: 7, 14: 8, 15: 8, 16: 7, 1
 class Scale:
     members: int = 100_000
     villages: int = 1_000
-    coordinators: int = 10                 # district coordinators: every alert goes to each of them
+    coordinators: int = 1_000              # the headmen of the first villages; one in each by default
     requests_per_month: int = 36_000       # 30 % of 60,000 elders, about twice a month
     busiest_day_factor: float = 1.5
     slice_hours: tuple[int, int] = (8, 9)  # the callers simulated: the busiest day's [from, to) hours
@@ -49,7 +50,7 @@ class Scale:
 
 
 FULL = Scale()
-QUICK = Scale(members=10_000, villages=100, coordinators=2, requests_per_month=3_600, slice_hours=(8, 10),
+QUICK = Scale(members=10_000, villages=100, coordinators=100, requests_per_month=3_600, slice_hours=(8, 10),
               wall_budget=90.0)
 
 

@@ -55,7 +55,7 @@ def ratio_text(row: dict) -> str:
     if ratio is None:
         return "—"
     arrow = "↑" if higher_is_better(str(row.get("unit", ""))) else "↓"
-    return f"{ratio:.3g}× {arrow}"
+    return f"{ratio:,.0f}× {arrow}" if ratio >= 1000 else f"{ratio:.3g}× {arrow}"
 
 
 def _cell(text: Any) -> str:
@@ -215,7 +215,8 @@ def chart(rows: list[dict], path: Path, *, title: str) -> Optional[str]:
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_yticks(y, labels, fontsize=7)
     for yi, ratio in zip(y, ratios):
-        ax.text(ratio, yi, f" {ratio:.3g}×" if ratio >= 1 else f"{ratio:.3g}× ", va="center", fontsize=7,
+        shown_ratio = f"{ratio:,.0f}" if ratio >= 1000 else f"{ratio:.3g}"
+        ax.text(ratio, yi, f" {shown_ratio}×" if ratio >= 1 else f"{shown_ratio}× ", va="center", fontsize=7,
                 ha="left" if ratio >= 1 else "right")
     lo, hi = min(ratios + [1.0]), max(ratios + [1.0])
     ax.set_xlim(lo / 8, hi * 8)
