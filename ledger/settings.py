@@ -9,6 +9,8 @@ from ledger.orm import BankSetting
 from ledger.policy import Policy
 
 _CACHE = "wela.policy"
+_POLICY = select(BankSetting.__table__.c.key, BankSetting.__table__.c.value).where(
+    BankSetting.__table__.c.key.in_(Policy.names()))
 
 
 def load_policy(s: Session) -> Policy:
@@ -16,9 +18,8 @@ def load_policy(s: Session) -> Policy:
     cached = s.info.get(_CACHE)
     if cached is not None:
         return cached
-    names = set(Policy.names())
-    stored = {k: int(v) for k, v in s.execute(select(BankSetting.key, BankSetting.value)).all()
-              if k in names}
+    s.flush()                                          # a setting changed in this session counts
+    stored = {k: int(v) for k, v in s.connection().execute(_POLICY)}   # Core: read on every payment
     policy = Policy(**stored)
     s.info[_CACHE] = policy
     return policy
