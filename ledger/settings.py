@@ -1,7 +1,7 @@
 """Per-bank settings stored in the database: the policy numbers and the bank's own details."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import InvalidInput
@@ -42,9 +42,13 @@ def set_policy(s: Session, **values: object) -> Policy:
     return policy
 
 
+_SETTING = select(BankSetting.__table__.c.value).where(BankSetting.__table__.c.key == bindparam("key"))
+
+
 def get_setting(s: Session, key: str, default: str = "") -> str:
-    row = s.get(BankSetting, key)
-    return row.value if row else default
+    s.flush()                                          # a setting put in this session counts
+    value = s.connection().execute(_SETTING, {"key": key}).scalar()
+    return default if value is None else value
 
 
 def put_setting(s: Session, key: str, value: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger import service as ledger
@@ -23,14 +23,16 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def record(s: Session, env: Env, req: HelpRequest, kind: str, actor: str,
-           to_state: Optional[str] = None, **detail: Any) -> RequestEvent:
-    """Append an event; when `to_state` is given the move must be allowed by the life cycle."""
+           to_state: Optional[str] = None, *, at: Optional[datetime] = None, **detail: Any) -> RequestEvent:
+    """Append an event (at `at`, default now); when `to_state` is given the move must be allowed by the life cycle."""
     before = req.state
     if to_state is not None and to_state != before:
         require_move(before, to_state)
         req.state = to_state
-    req.updated_at = env.now()
-    event = RequestEvent(request_id=req.id, at=env.now(), actor=actor[:120], kind=kind,
+    now = at or env.now()
+    if req.updated_at != now:                  # a request just created says `at` already: no UPDATE
+        req.updated_at = now
+    event = RequestEvent(request_id=req.id, at=now, actor=actor[:120], kind=kind,
                          from_state=before, to_state=req.state, detail=detail)
     s.add(event)
     s.flush()
@@ -54,7 +56,7 @@ def request_help(s: Session, env: Env, *, member_id: int, category: str, when: s
                  key: Optional[str] = None) -> HelpRequest:
     """Record an elder's request. A retried webhook with the same `key` returns the first one."""
     if key:
-        found = s.scalar(select(HelpRequest).where(HelpRequest.key == key))
+        found = s.scalar(select(HelpRequest).where(HelpRequest.key == bindparam("key")), {"key": key})
         if found is not None:
             return found
     member = s.get(Member, member_id)
@@ -76,13 +78,14 @@ def request_help(s: Session, env: Env, *, member_id: int, category: str, when: s
     if w.earliest == env.today() and part and start_of(w.earliest, part, env.tz) <= env.local_now() \
             and when != "this_week":
         raise InvalidInput("ช่วงเวลานี้ผ่านไปแล้ว กรุณาเลือกช่วงอื่น", "that part of today has passed")
+    now = env.now()
     req = HelpRequest(key=key, member_id=member.id, category=category, earliest_day=w.earliest,
                       latest_day=w.latest, part=w.part, minutes=minutes, village=member.village,
                       notes=notes[:1000], voice_message_url=voice_message_url, channel=channel,
-                      recurring=recurring, state="open", created_at=env.now(), updated_at=env.now())
+                      recurring=recurring, state="open", created_at=now, updated_at=now)
     s.add(req)
     s.flush()
-    record(s, env, req, "created", actor or f"{channel}:{member.id}", when=when,
+    record(s, env, req, "created", actor or f"{channel}:{member.id}", at=now, when=when,
            earliest=str(w.earliest), latest=str(w.latest), part=w.part, minutes=minutes)
     available = ledger.balance(s, member.id).available
     if available < minutes:

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -29,6 +30,7 @@ from prompts_th.thai_text import speakable
 log = logging.getLogger("wela.voice")
 NAME = re.compile(r"^[0-9a-f]{64}\.(mp3|wav)$")
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
+STAMP_SECONDS = 1.0
 
 
 @lru_cache(maxsize=4096)
@@ -49,6 +51,7 @@ class PromptAudio:
         self._checked: Optional[int] = None
         self._warming = False
         self._by_key: dict[str, str] = {}
+        self._looked: tuple[float, Optional[int]] = (-1.0, None)   # (monotonic time, folder stamp)
 
     def find(self, key: str) -> Optional[str]:
         """The file to play for catalogue ``key``, or None (not rendered, or not warmed up yet)."""
@@ -69,7 +72,7 @@ class PromptAudio:
         return self._by_key.get(key)
 
     def has_audio(self) -> bool:
-        return self._folder_stamp() is not None and any(self.folder.glob("*.json"))
+        return self._folder_stamp(fresh=True) is not None and any(self.folder.glob("*.json"))
 
     def warm(self) -> None:
         """Make every slot-free prompt speakable (loads pythainlp's dictionary once). Idempotent."""
@@ -95,11 +98,18 @@ class PromptAudio:
         except Exception:  # noqa: BLE001  (no audio is played; every prompt is said instead)
             log.exception("could not index the prompt audio")
 
-    def _folder_stamp(self) -> Optional[int]:
+    def _folder_stamp(self, fresh: bool = False) -> Optional[int]:
+        """The folder's change time, looked at no more than once a second (a reply plays several prompts)."""
+        at, stamp = self._looked
+        now = time.monotonic()
+        if not fresh and stamp is not None and now - at < STAMP_SECONDS:
+            return stamp                                    # (no folder yet: look every time)
         try:
-            return os.stat(self.folder).st_mtime_ns
+            stamp = os.stat(self.folder).st_mtime_ns
         except OSError:
-            return None
+            stamp = None
+        self._looked = (now, stamp)
+        return stamp
 
     def _index(self) -> dict[str, str]:
         by_text = _read_index(self.folder)

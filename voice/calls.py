@@ -147,9 +147,9 @@ def status(v: Voice, form: Mapping[str, str], order_id: Optional[int], attempt: 
         call = _locked(s, sid) if sid else None
         if call is not None and call_status in FINAL_CALL_STATUSES and call.ended_at is None:
             duration = (form.get("CallDuration") or "").strip()
-            s.execute(update(CALLS).where(CALLS.c.id == call.id).values(
-                ended_at=v.w.clock.now(), status=call_status,
-                duration_s=int(duration) if duration.isdigit() and len(duration) < 7 else None))
+            s.connection().execute(_statements().end_call, {
+                "call": call.id, "ended_at": v.w.clock.now(), "status": call_status,
+                "duration_s": int(duration) if duration.isdigit() and len(duration) < 7 else None})
             if _missed(s, call):
                 queued = _queue_callback(s, v, call, due_in=timedelta(0)) is not None
         if order_id is not None and attempt is not None:
@@ -195,18 +195,20 @@ def _save(s: Session, v: Voice, call: CallRow, before: str, event: Event, state:
           reply: Reply) -> str:
     n = call.seq if event.kind != "start" else 0
     xml = v.renderer.render(reply, n + 1)
+    conn = s.connection()                              # Core on the session's connection: the hot path
     if not call.id:                                    # a new call: stored with its first reply
-        call.id = s.execute(insert(CALLS).values(
-            call_sid=call.call_sid, direction=call.direction, from_phone=call.from_phone,
-            to_phone=call.to_phone, member_id=call.member_id, order_id=call.order_id, node=state.node,
-            context=dict(state.ctx), seq=n + 1, last_reply=xml, started_at=v.w.clock.now(),
-            status="in-progress", needed_person=bool(reply.person), tasks=[reply.task] if reply.task else [],
-        )).inserted_primary_key[0]
-        s.execute(_statements().add_step, _step_values(v, call, n, before, event, state, reply))
+        call.id = conn.execute(_statements().add_call, {
+            "call_sid": call.call_sid, "direction": call.direction, "from_phone": call.from_phone,
+            "to_phone": call.to_phone, "member_id": call.member_id, "order_id": call.order_id,
+            "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
+            "started_at": v.w.clock.now(), "status": "in-progress", "needed_person": bool(reply.person),
+            "tasks": [reply.task] if reply.task else [],
+        }).inserted_primary_key[0]
+        conn.execute(_statements().add_step, _step_values(v, call, n, before, event, state, reply))
         return xml
-    s.execute(_statements().add_step, _step_values(v, call, n, before, event, state, reply))
+    conn.execute(_statements().add_step, _step_values(v, call, n, before, event, state, reply))
     tasks = [*(call.tasks or []), reply.task] if reply.task else list(call.tasks or [])
-    s.execute(_statements().save_call, {
+    conn.execute(_statements().save_call, {
         "call": call.id, "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
         "member_id": call.member_id, "needed_person": bool(call.needed_person or reply.person),
         "tasks": tasks})
@@ -224,9 +226,14 @@ class _Statements:
     """The hot path's statements, built once and reused with bound values (SQLAlchemy caches them)."""
 
     def __init__(self) -> None:
+        members = Member.__table__
         self.find_call = (select(*(CALLS.c[name] for name in CALL_COLUMNS))
                           .where(CALLS.c.call_sid == bindparam("sid")).with_for_update())
+        self.find_member = select(members.c.id).where(members.c.phone == bindparam("phone"))
+        self.add_call = insert(CALLS)
         self.add_step = insert(STEPS)
+        self.end_call = update(CALLS).where(CALLS.c.id == bindparam("call")).values(
+            {name: bindparam(name) for name in ("ended_at", "status", "duration_s")})
         self.save_call = update(CALLS).where(CALLS.c.id == bindparam("call")).values(
             {name: bindparam(name) for name in ("node", "context", "seq", "last_reply", "member_id",
                                                 "needed_person", "tasks")})
@@ -249,7 +256,7 @@ def _env(v: Voice):  # noqa: ANN202
 
 
 def _locked(s: Session, sid: str) -> Optional[CallRow]:
-    row = s.execute(_statements().find_call, {"sid": sid}).first()
+    row = s.connection().execute(_statements().find_call, {"sid": sid}).first()
     return CallRow(**row._mapping) if row is not None else None
 
 
@@ -264,11 +271,16 @@ def _new_call(s: Session, form: Mapping[str, str], sid: str, direction: str,
 
 
 def _member_id(s: Session, phone: str) -> Optional[int]:
+    conn = s.connection()
+    if phone.startswith("+"):                          # Twilio sends E.164, as we store it: try as is
+        found = conn.execute(_statements().find_member, {"phone": phone}).scalar()
+        if found is not None:
+            return found
     try:
         e164 = parse_phone(phone)
     except WelaError:
         return None
-    return s.scalar(select(Member.id).where(Member.phone == e164))
+    return conn.execute(_statements().find_member, {"phone": e164}).scalar() if e164 != phone else None
 
 
 def _active(s: Session, v: Voice, member_id: int) -> bool:

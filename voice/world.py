@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger import service as ledger
@@ -62,6 +62,10 @@ class CallRow:
     ended_at: Optional[datetime] = None
 
 
+_WHO = select(Member.__table__.c.id, Member.__table__.c.name, Member.__table__.c.speak_slowly).where(
+    Member.__table__.c.id == bindparam("id"))
+
+
 class Who(NamedTuple):
     id: int
     name: str
@@ -83,8 +87,7 @@ class DbWorld:
         if self.call.member_id is None:
             return None
         if self._who is None or self._who.id != self.call.member_id:
-            row = self.s.execute(select(Member.id, Member.name, Member.speak_slowly)
-                                 .where(Member.id == self.call.member_id)).first()
+            row = self.s.connection().execute(_WHO, {"id": self.call.member_id}).first()
             self._who = Who(row[0], row[1], bool(row[2])) if row else None
         return self._who
 
