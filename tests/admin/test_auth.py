@@ -126,6 +126,16 @@ def test_signing_out_ends_the_session(manager, app):
     assert count(app, AuditEntry, AuditEntry.action == "logout") == 1
 
 
+def test_a_session_cookie_copied_before_signing_out_no_longer_signs_in(manager, app):
+    copied = manager.get_cookie("session").value           # as a thief would, or a second tab
+    assert manager.get("/").status_code == 200
+    manager.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/").status_code == 302
+    assert thief.get("/members").status_code == 302
+
+
 def test_changing_the_password_needs_the_old_one_and_the_new_one_twice(manager, app):
     wrong = manager.post("/account/password", data={"current": "nope-nope", "new": "ใหม่-ใหม่-ใหม่", "again": "ใหม่-ใหม่-ใหม่"})
     assert wrong.status_code == 400 and "รหัสผ่านเดิมไม่ถูกต้อง" in text_of(wrong)

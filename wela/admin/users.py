@@ -84,8 +84,9 @@ def set_active(s: Session, user: User, active: bool) -> None:
 
 
 def session_stamp(user: User) -> str:
-    """Changes when the password changes: a signed-in browser then has to sign in again."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Changes when the password changes or the user signs out: every browser holding an older
+    session cookie (a copy included) then has to sign in again."""
+    return hashlib.sha256(f"{user.password_hash}:{user.session_epoch or 0}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

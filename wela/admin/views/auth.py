@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import Session
 
 from ledger.errors import WelaError
 from wela.admin.audit import audit
@@ -49,7 +50,7 @@ def login():  # noqa: ANN201
 def logout():  # noqa: ANN201
     user = current_user()
     if user is not None:
-        change(lambda s: user, "logout", f"user:{user.id}")
+        change(lambda s: _end_sessions(s, user.id), "logout", f"user:{user.id}")
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -98,3 +99,10 @@ def password():  # noqa: ANN201
     elif request.method == "POST":
         status = 400
     return render_template("admin/password.html", form=form), status
+
+
+def _end_sessions(s: Session, user_id: int) -> User:
+    """Signing out ends this user's every session: a cookie copied before it no longer signs in."""
+    user = s.get(User, user_id)
+    user.session_epoch = (user.session_epoch or 0) + 1
+    return user
