@@ -198,7 +198,7 @@ def _deliver(w: Any, gateway: SmsGateway, item: _Claimed, token: str) -> str:
     try:
         result: Optional[SendResult] = None
         if item.in_doubt:
-            with w.sessions() as s:
+            with w.reads() as s:
                 exclude = _known_ids(s, item)
             result = gateway.find(item.to, item.body, ref=item.ref, exclude=exclude)
             found = result is not None

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.clock import Clock, SystemClock
-from wela.db import make_engine, make_sessions, upgrade
+from wela.db import make_engine, make_reads, make_sessions, upgrade
 from wela.settings import Settings
 
 
@@ -29,6 +30,11 @@ class Wela:
     sessions: sessionmaker[Session]
     clock: Clock
     adapters: Adapters
+
+    @cached_property
+    def reads(self) -> sessionmaker[Session]:
+        """Sessions for reading only (never committed; on SQLite they hold up no writer)."""
+        return make_reads(self.engine)
 
     def upgrade(self) -> None:
         upgrade(self.engine)

@@ -73,7 +73,7 @@ def report(as_json: bool) -> None:
 
     w = wela()
     today = local_date(w.clock.now())
-    with w.sessions() as s:
+    with w.reads() as s:
         sm = summary(s, today)
         months = hours_per_month(s, today, months=6)
     data = {

@@ -56,7 +56,7 @@ def add(username: str, role: str, display_name: str, password: str | None) -> No
 @cli_errors
 def list_(as_json: bool) -> None:
     """List the accounts."""
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows = [{"username": u.username, "name": u.display_name, "role": u.role, "active": u.active,
                  "created": u.created_at, "last_login": u.last_login_at} for u in list_users(s)]
     if as_json:

@@ -67,7 +67,7 @@ def _run(work):  # noqa: ANN001, ANN202
 @cli_errors
 def balance_cmd(member: str, as_json: bool) -> None:
     """A member's balance, held credits and open loan."""
-    with wela().sessions() as s:
+    with wela().reads() as s:
         m = find_member(s, member)
         b = service.balance(s, m.id)
     data = {"number": m.id, "name": m.name, "balance_minutes": b.balance, "held_minutes": b.held,
@@ -237,7 +237,7 @@ def statement_cmd(member, month, as_json) -> None:  # noqa: ANN001
     """A member's monthly statement."""
     w = wela()
     year, mon = _parse_month(month, local_date(w.clock.now()))
-    with w.sessions() as s:
+    with w.reads() as s:
         st = statement(s, find_member(s, member).id, year, mon)
     if as_json:
         print_json(asdict(st))
@@ -290,7 +290,7 @@ def close_cmd(month, by) -> None:  # noqa: ANN001
 @cli_errors
 def check_cmd(as_json) -> None:  # noqa: ANN001
     """Recompute every balance from postings and verify every rule; exit 1 on any break."""
-    with wela().sessions() as s:
+    with wela().reads() as s:
         books = load_books(s)
         problems = run_checks(books)
     if as_json:
@@ -324,7 +324,7 @@ def policy_cmd(pairs, as_json) -> None:  # noqa: ANN001
     if changes:
         policy = atomic(w.sessions, lambda s: set_policy(s, **changes))
     else:
-        with w.sessions() as s:
+        with w.reads() as s:
             policy = load_policy(s)
     if as_json:
         print_json(asdict(policy))

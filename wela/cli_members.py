@@ -75,7 +75,7 @@ def add(as_json: bool, by: str | None, **fields: Any) -> None:
 @cli_errors
 def list_(search: str, limit: int, as_json: bool) -> None:
     """List members."""
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows = [member_dict(m) for m in search_members(s, search, limit=limit)]
     if as_json:
         print_json(rows)
@@ -89,7 +89,7 @@ def list_(search: str, limit: int, as_json: bool) -> None:
 @cli_errors
 def show(member: str, as_json: bool) -> None:
     """Show one member (by number or phone)."""
-    with wela().sessions() as s:
+    with wela().reads() as s:
         m = find_member(s, member)
         data = member_dict(m)
         b = balance(s, m.id)
@@ -186,7 +186,7 @@ def import_(path: Path, commit: bool, by: str | None) -> None:
 def export(path: Path, no_sensitive: bool) -> None:
     """Export the register to .xlsx or .csv (by the file's extension)."""
     fmt = path.suffix.lower().lstrip(".")
-    with wela().sessions() as s:
+    with wela().reads() as s:
         data = export_members(search_members(s, limit=10**9), fmt, with_sensitive=not no_sensitive)
     path.write_bytes(data)
     click.echo(f"บันทึกแล้ว / written: {path}")

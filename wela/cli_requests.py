@@ -44,7 +44,7 @@ def _run(work: Callable[[Session, Env], T]) -> T:
 def _read(work: Callable[[Session, Env], T]) -> T:
     w = wela()
     env = scheduler_env(w)
-    with w.sessions() as s:
+    with w.reads() as s:
         return work(s, env)
 
 

@@ -52,7 +52,7 @@ def send(phone: str, text: str, urgent: bool) -> None:
 
     row_id = atomic(w.sessions, queue)
     flush(w, phone=to)
-    with w.sessions() as s:
+    with w.reads() as s:
         row = as_dict(s.get(OutboundSms, row_id))
     click.echo(f"#{row['id']} → {to} [{row['status']}] ({row['segments']} SMS, {row['encoding']}) "
                f"via {chosen_name(w.settings)}")
@@ -71,14 +71,14 @@ def send(phone: str, text: str, urgent: bool) -> None:
 def simulate(phone: str, text: str, send_now: bool) -> None:
     """Run the inbound path for a text from PHONE in this process and print the reply."""
     w = wela()
-    with w.sessions() as s:
+    with w.reads() as s:
         before = max((r.id for r in outbox_rows(s, limit=1)), default=0)
     received = receive(w, provider="simulate", provider_id=uuid.uuid4().hex, from_phone=phone,
                        body=text, reply_via="none")
     click.echo(received.reply if received.reply else "(ไม่มีข้อความตอบกลับ / no reply)")
     if send_now:
         flush(w, phone=received.phone)
-    with w.sessions() as s:
+    with w.reads() as s:
         new = [r for r in outbox_rows(s, phone=received.phone, limit=20) if r.id > before]
     for row in reversed(new):
         click.echo(f"  → #{row.id} [{row.status}] {row.purpose}: {row.body}")
@@ -94,7 +94,7 @@ def outbox(status: Optional[str], phone: Optional[str], limit: int, as_json: boo
     """Every text sent or waiting, newest first."""
     w = wela()
     to = parse_phone(phone) if phone else None
-    with w.sessions() as s:
+    with w.reads() as s:
         rows = [as_dict(r) for r in outbox_rows(s, status=status, phone=to, limit=limit)]
     if as_json:
         print_json(rows)
@@ -109,7 +109,7 @@ def outbox(status: Optional[str], phone: Optional[str], limit: int, as_json: boo
 def inbox(limit: int, as_json: bool) -> None:
     """Every text received, newest first, with the reply it got."""
     w = wela()
-    with w.sessions() as s:
+    with w.reads() as s:
         rows = [inbox_dict(r) for r in inbox_rows(s, limit=limit)]
     if as_json:
         print_json(rows)

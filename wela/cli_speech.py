@@ -98,7 +98,7 @@ def _template_data(w, name: str, given: dict[str, str]) -> dict:  # noqa: ANN001
     """Fill a template from the bank's own data; fields given on the command line win."""
     from wela.admin.announcements import new_member_names, unmet_data, weekly_data
 
-    with w.sessions() as s:
+    with w.reads() as s:
         if name == "weekly":
             data = weekly_data(s, local_date(w.clock.now()))
         elif name == "volunteers_needed":
@@ -119,7 +119,7 @@ def list_cmd(as_json: bool) -> None:
     from wela.admin.announcements import past_announcements
 
     w = wela()
-    with w.sessions() as s:
+    with w.reads() as s:
         rows = [{"id": a.id, "title": a.title, "template": a.template, "file": a.file_name,
                  "engine": a.engine, "offline": a.offline, "seconds": round(a.duration_ms / 1000, 1),
                  "made_by": a.made_by, "created_at": a.created_at} for a in past_announcements(s, limit=200)]

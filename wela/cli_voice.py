@@ -129,7 +129,7 @@ def _play(path) -> None:  # noqa: ANN001
 
 
 def _missed(w, line: Phone) -> bool:  # noqa: ANN001
-    with w.sessions() as s:
+    with w.reads() as s:
         return s.scalar(select(OutboundCall.id).where(OutboundCall.key == f"missed:{line.sid}")) is not None
 
 
@@ -166,7 +166,7 @@ def voice_group() -> None:
 def stats(days: int, as_json: bool) -> None:
     """Where callers hang up, time to finish each task, share of calls that needed a person."""
     w = wela()
-    with w.sessions() as s:
+    with w.reads() as s:
         data = summary(s, since=w.clock.now() - timedelta(days=days))
     if as_json:
         print_json(data)
@@ -192,7 +192,7 @@ def flush_calls() -> None:
 @cli_errors
 def callbacks(as_json: bool) -> None:
     """Callers waiting for a person to call back, and strangers who left their name."""
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows = [{"kind": "callback", "id": r.id, "phone": r.phone, "member": r.member_id, "reason": r.reason,
                  "created_at": r.created_at} for r in open_callbacks(s)]
         rows += [{"kind": "registration", "id": r.id, "phone": r.phone, "member": None,
@@ -212,7 +212,7 @@ def missed_calls(mode: Optional[str]) -> None:
     w = wela()
     if mode:
         atomic(w.sessions, lambda s: put_setting(s, calls.MISSED_CALLS, mode))
-    with w.sessions() as s:
+    with w.reads() as s:
         click.echo(calls.missed_call_mode(s))
 
 

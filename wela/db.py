@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
+READS = "wela_reads"                   # execution option: a read-only session (see make_reads)
 
 
 def normalise_url(url: str) -> str:
@@ -48,15 +49,24 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         # A write transaction from the first statement: the SQLite form of locking the rows we
-        # check, so two postings can never both read the same old balance.
+        # check, so two postings can never both read the same old balance. Sessions that only
+        # read (make_reads) take a plain BEGIN: a WAL snapshot that never holds up a writer.
         # Straight to the driver: this runs before every transaction, and needs no statement machinery.
-        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+        reads = conn.get_execution_options().get(READS, False)
+        conn.connection.dbapi_connection.execute("BEGIN" if reads else "BEGIN IMMEDIATE")
 
     return engine
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_reads(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for looking only (pages, listings, reports, `ledger check`): one consistent snapshot
+    that, on SQLite, never takes the write lock, so a long read does not keep callers waiting.
+    Nothing written in one is kept: they are never committed."""
+    return sessionmaker(engine.execution_options(**{READS: True}), expire_on_commit=False)
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:

@@ -112,7 +112,7 @@ def guard() -> Any:
     now = w.clock.now().timestamp()
     uid = session.get("uid")
     if uid is not None:
-        with w.sessions() as s:
+        with w.reads() as s:
             user = s.get(User, uid)
         idle = app.config["WELA_IDLE_MINUTES"] * 60
         life = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()

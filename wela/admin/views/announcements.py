@@ -21,7 +21,7 @@ bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 @requires("announce:view")
 def index():  # noqa: ANN201
     number, size, offset = page_args(request.args.get("page"), size=30)
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows = use.past_announcements(s, limit=size + 1, offset=offset)
     return render_template("admin/announcements.html", rows=rows[:size], more=len(rows) > size, page=number)
 
@@ -36,7 +36,7 @@ def _data(form: AnnounceForm) -> dict:
     if template == "welcome":
         names = [n.strip() for n in (form.names.data or "").replace(",", "\n").splitlines() if n.strip()]
         return {"names": names}
-    with wela().sessions() as s:
+    with wela().reads() as s:
         if template == "weekly":
             data = use.weekly_data(s, today())
             thanks = [n.strip() for n in (form.thanks.data or "").split(",") if n.strip()]
@@ -51,7 +51,7 @@ def _data(form: AnnounceForm) -> dict:
 def new():  # noqa: ANN201
     form = AnnounceForm()
     if request.method == "GET":
-        with wela().sessions() as s:
+        with wela().reads() as s:
             since = datetime.combine(today() - timedelta(days=30), time(0), BANGKOK)
             form.names.data = "\n".join(use.new_member_names(s, since))
     shown, status = None, 200
@@ -88,7 +88,7 @@ def _show(err: WelaError, form: AnnounceForm) -> None:
 
 
 def _load(announcement_id: int) -> Announcement:
-    with wela().sessions() as s:
+    with wela().reads() as s:
         record = s.get(Announcement, announcement_id)
     if record is None:
         abort(404)

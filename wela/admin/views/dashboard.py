@@ -24,7 +24,7 @@ bp = Blueprint("dashboard", __name__)
 def index():  # noqa: ANN201
     w = wela()
     day = today()
-    with w.sessions() as s:
+    with w.reads() as s:
         by_state = dict(s.execute(select(HelpRequest.state, func.count(HelpRequest.id))
                                   .where(HelpRequest.state.in_(ACTIVE))
                                   .group_by(HelpRequest.state)).all())

@@ -51,7 +51,7 @@ def journal():  # noqa: ANN201
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_TH else ""
     member = None
-    with wela().sessions() as s:
+    with wela().reads() as s:
         if q:
             try:
                 member = resolve_member(s, q)
@@ -94,7 +94,7 @@ def _money_page(form, title: str, action: str, work, template_hint: str = ""):  
     else:
         _lost_key(form)
         status = 400
-    with wela().sessions() as s:
+    with wela().reads() as s:
         choices = member_choices(s)
     return render_template("admin/ledger_form.html", form=form, title=title, choices=choices,
                            hint=template_hint), status
@@ -174,7 +174,7 @@ def loan():  # noqa: ANN201
 @requires("ledger:write")
 def reverse(transfer_id: int):  # noqa: ANN201
     form = ReverseForm()
-    with wela().sessions() as s:
+    with wela().reads() as s:
         row = _journal_one(s, transfer_id)
     if row is None:
         abort(404)
@@ -224,7 +224,7 @@ def _past_months(n: int = 12) -> list[tuple[int, int]]:
 @bp.route("/close-month", methods=["GET", "POST"])
 @requires("ledger:write")
 def close_month():  # noqa: ANN201
-    with wela().sessions() as s:
+    with wela().reads() as s:
         closed = s.scalars(select(MonthClose).order_by(MonthClose.year.desc(), MonthClose.month.desc())).all()
     done = {(c.year, c.month) for c in closed}
     form = CloseMonthForm()
@@ -252,7 +252,7 @@ def close_month():  # noqa: ANN201
 def settings():  # noqa: ANN201
     from wela.admin.security import can
 
-    with wela().sessions() as s:
+    with wela().reads() as s:
         policy = load_policy(s)
     form = PolicyForm(obj=policy if request.method == "GET" else None)
     status = 200
@@ -277,6 +277,6 @@ def settings():  # noqa: ANN201
 @bp.route("/check")
 @requires("ledger:view")
 def check():  # noqa: ANN201
-    with wela().sessions() as s:
+    with wela().reads() as s:
         problems = run_checks(load_books(s))
     return render_template("admin/check.html", problems=problems)

@@ -32,7 +32,7 @@ _TOKEN = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
 def index():  # noqa: ANN201
     q = request.args.get("q", "").strip()[:100]
     number, size, offset = page_args(request.args.get("page"))
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows = search_members(s, q, limit=size + 1, offset=offset)
         balances = {m.id: balance(s, m.id) for m in rows[:size]}
     return render_template("admin/members.html", rows=rows[:size], more=len(rows) > size, q=q,
@@ -49,7 +49,7 @@ def _load(s, member_id: int) -> Member:  # noqa: ANN001
 @bp.route("/<int:member_id>")
 @requires("members:view")
 def profile(member_id: int):  # noqa: ANN201
-    with wela().sessions() as s:
+    with wela().reads() as s:
         member = _load(s, member_id)
         bal = balance(s, member.id)
         history = member_history(s, member.id, limit=30)
@@ -80,7 +80,7 @@ def member_statement(member_id: int):  # noqa: ANN201
     year, month = (int(match[1]), int(match[2])) if match else (now.year, now.month)
     if not (1 <= month <= 12 and 2000 <= year <= 2200):
         abort(404)
-    with wela().sessions() as s:
+    with wela().reads() as s:
         member = _load(s, member_id)
         st = statement(s, member.id, year, month)
     return render_template("admin/statement.html", m=member, st=st, months=_months(member),
@@ -116,7 +116,7 @@ def new():  # noqa: ANN201
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
 @requires("members:edit")
 def edit(member_id: int):  # noqa: ANN201
-    with wela().sessions() as s:
+    with wela().reads() as s:
         member = _load(s, member_id)
     form = MemberForm(obj=None if request.method == "POST" else _as_form(member))
     status = 200
@@ -214,7 +214,7 @@ def import_file():  # noqa: ANN201
         data = upload.read()
         w = wela()
         try:
-            with w.sessions() as s:
+            with w.reads() as s:
                 report = import_members(s, data, name, clock=w.clock, entered_by=actor(), dry_run=True)
         except WelaError as err:
             show_error(err, form)
@@ -262,7 +262,7 @@ def import_commit():  # noqa: ANN201
 def export(fmt: str):  # noqa: ANN201
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    with wela().sessions() as s:
+    with wela().reads() as s:
         data = export_members(search_members(s, limit=10**9), fmt)
     change(lambda s: None, "member:export", "members", format=fmt)
     mime = "text/csv; charset=utf-8" if fmt == "csv" else \

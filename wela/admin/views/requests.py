@@ -37,7 +37,7 @@ def _names(s, reqs) -> dict[int, str]:  # noqa: ANN001
 @bp.route("")
 @requires("requests:view")
 def board():  # noqa: ANN201
-    with wela().sessions() as s:
+    with wela().reads() as s:
         active = list_requests(s, states=COLUMNS + ("confirmed",), limit=1000)
         finished = list_requests(s, states=FINISHED, limit=20)
         names = _names(s, list(active) + list(finished))
@@ -74,7 +74,7 @@ def new():  # noqa: ANN201
             return redirect(url_for("requests.detail", request_id=req.id))
     elif request.method == "POST":
         status = 400
-    with wela().sessions() as s:
+    with wela().reads() as s:
         choices = member_choices(s)
     return render_template("admin/request_new.html", form=form, choices=choices), status
 
@@ -82,7 +82,7 @@ def new():  # noqa: ANN201
 def _page(request_id: int, status: int = 200, **forms):  # noqa: ANN003, ANN202
     w = wela()
     env = scheduler_env()
-    with w.sessions() as s:
+    with w.reads() as s:
         req = s.get(HelpRequest, request_id)
         if req is None:
             abort(404)

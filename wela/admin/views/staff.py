@@ -37,7 +37,7 @@ def users():  # noqa: ANN201
             return redirect(url_for("staff.users"))
     elif request.method == "POST":
         status = 400
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows = list_users(s)
     return render_template("admin/users.html", form=form, users=rows, role_th=ROLE_TH), status
 
@@ -91,7 +91,7 @@ def audit_trail():  # noqa: ANN201
     number, size, offset = page_args(request.args.get("page"))
     who = request.args.get("user", "").strip()[:60]
     what = request.args.get("action", "").strip()[:60]
-    with wela().sessions() as s:
+    with wela().reads() as s:
         rows, total = audit_entries(s, username=who, action=what, limit=size, offset=offset)
         names = [u.username for u in list_users(s)]
     return render_template("admin/audit.html", rows=rows, total=total, page=number, size=size,

@@ -23,7 +23,7 @@ def sms_outbox():  # noqa: ANN201
     if status not in ("", "problem", *SMS_STATUS_TH):
         status = ""
     phone = request.args.get("phone", "")[:30]
-    with wela().sessions() as s:
+    with wela().reads() as s:
         page = troubleshooting.sms_outbox(s, status=status, phone=phone, limit=size, offset=offset)
     return render_template("admin/sms_outbox.html", page=page, number=number, size=size,
                            status=status, phone=phone, status_th=SMS_STATUS_TH)
@@ -35,7 +35,7 @@ def calls():  # noqa: ANN201
     number, size, offset = page_args(request.args.get("page"))
     only_person = request.args.get("person") == "1"
     phone = request.args.get("phone", "")[:30]
-    with wela().sessions() as s:
+    with wela().reads() as s:
         page = troubleshooting.call_log(s, only_person=only_person, phone=phone, limit=size, offset=offset)
         callbacks = troubleshooting.open_callbacks(s)
         orders = troubleshooting.call_orders(s)
