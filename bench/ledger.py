@@ -39,7 +39,7 @@ from ledger.clock import SystemClock, local_date
 from ledger.members import register_member
 from ledger.orm import Account, Posting, Transfer
 from ledger.settings import set_policy
-from wela.db import atomic, make_engine, make_sessions, normalise_url, upgrade
+from wela.db import atomic, make_engine, make_reads, make_sessions, normalise_url, upgrade
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1/test"
 TRANSFERS = 1500           # payments per measurement (per variant, per database)
@@ -387,7 +387,7 @@ def balance_reads(url: str, postings: int, samples: int = READ_SAMPLES, full_che
         written = bulk_load(engine, postings)
         load_seconds = time.perf_counter() - t
         consistent = books_consistent(engine)
-        sessions = make_sessions(engine)
+        sessions = make_reads(engine)                 # as pages and the CLI read
         rng = random.Random(11)
         with engine.connect() as conn:
             members = conn.execute(select(Account.member_id).where(Account.kind == "member")).scalars().all()
