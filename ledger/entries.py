@@ -89,6 +89,11 @@ def fingerprint(**payload: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def key_reused(key: str) -> Conflict:
+    return Conflict("รหัสรายการนี้ถูกใช้กับรายการอื่นแล้ว",
+                    f"idempotency key {key!r} was already used with a different payload")
+
+
 def check_key(key: str) -> None:
     if not key or len(key) > 120:
         raise InvalidInput("รหัสรายการไม่ถูกต้อง", "an idempotency key of 1–120 characters is required")
@@ -200,8 +205,7 @@ def replayed(s: Session, key: str, fingerprint_: str) -> Optional[Receipt]:
     if found is None:
         return None
     if found.fingerprint != fingerprint_:
-        raise Conflict("รหัสรายการนี้ถูกใช้กับรายการอื่นแล้ว",
-                       f"idempotency key {key!r} was already used with a different payload")
+        raise key_reused(key)
     return receipt_of(s, found.id, key=key, replayed=True)
 
 

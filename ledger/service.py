@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.clock import Clock, local_date
-from ledger.entries import (Entry, Locked, Plan, Receipt, check_key, fingerprint, lock_codes, lock_ids,
-                            missing, move_held, receipt_of, record)
+from ledger.entries import (Entry, Locked, Plan, Receipt, check_key, fingerprint, key_reused, lock_codes,
+                            lock_ids, missing, move_held, receipt_of, record)
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.orm import Account, Hold, Member, MonthClose, Transfer
 from ledger.policy import Minutes, Policy
@@ -277,8 +277,7 @@ def hold(s: Session, *, payer_id: int, payee_id: int, minutes: Minutes, key: str
     found = s.scalar(select(Hold).where(Hold.key == key))
     if found is not None:
         if found.fingerprint != fp:
-            raise Conflict("รหัสรายการนี้ถูกใช้กับรายการอื่นแล้ว",
-                           f"idempotency key {key!r} was already used with a different payload")
+            raise key_reused(key)
         return found
     require_available(payer.available, minutes)
     move_held(s, payer.id, minutes)
