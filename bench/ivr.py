@@ -12,7 +12,9 @@ The instance's audio folder holds a (silent) rendered file for every slot-free p
 replies <Play> them as in a bank that ran ``wela prompts render``.
 
 * *latency*: callers pause 0.2–0.6 s between steps (an elder pauses far longer), so the figures
-  are the time to serve one step while 50 calls are in progress: p50, p95, p99 (target p95 < 25 ms);
+  are the time to serve one step while 50 calls are in progress: p50, p95, p99 (target p95 < 25 ms).
+  The callers' first calls start at random moments within the first second, as calls arrive, not
+  all in the same millisecond (that burst queued 50 answers at once and was most of the p99);
 * *throughput*: no pauses, every caller posts as fast as answers come: steps per second
   (target: at least half the bare endpoint's), and whole calls walked to the hang-up per second.
 
@@ -39,6 +41,7 @@ CALLERS = 50
 LATENCY_SECONDS = 8.0
 THROUGHPUT_SECONDS = 6.0
 THINK = (0.2, 0.6)
+STAGGER = 1.0                    # latency phase: first calls begin within this many seconds
 TOKEN = "bench-token-0123456789abcdef0123"
 WALK = ("3", "1", "2", "2", "1")
 GUNICORN = ["--workers", os.environ.get("BENCH_WORKERS", "1"), "--worker-class", "gthread", "--threads", os.environ.get("BENCH_THREADS", "16"), "--keep-alive", "5",
@@ -143,6 +146,8 @@ class _Caller(threading.Thread):
 
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        if self.think:
+            time.sleep(self.random.uniform(0, STAGGER))
         try:
             while time.monotonic() < self.until:
                 self._one_call(conn)

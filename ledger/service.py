@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Optional
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.clock import Clock, local_date
@@ -93,9 +93,14 @@ _BALANCE = select(Account.__table__.c.code, Account.__table__.c.balance, Account
 
 def balance(s: Session, member_id: int) -> Balance:
     """O(1): two indexed rows with stored balances, kept exact by ``wela ledger check``."""
-    own, loan = member_code(member_id), loan_code(member_id)
     s.flush()
-    by_code = {code: (bal, held) for code, bal, held in s.connection().execute(_BALANCE, {"codes": [own, loan]})}
+    return read_balance(s.connection(), member_id)
+
+
+def read_balance(conn: Connection, member_id: int) -> Balance:
+    """``balance`` on a Connection (nothing unflushed to consider): the phone's hot path."""
+    own, loan = member_code(member_id), loan_code(member_id)
+    by_code = {code: (bal, held) for code, bal, held in conn.execute(_BALANCE, {"codes": [own, loan]})}
     if own not in by_code:
         raise NotFound("ไม่พบบัญชีของสมาชิก", f"member {member_id} has no account")
     bal, held = by_code[own]

@@ -49,17 +49,23 @@ def load_request(s: Session, request_id: int, *, lock: bool = False) -> HelpRequ
     return req
 
 
+_BY_KEY = select(HelpRequest.__table__.c.id).where(HelpRequest.__table__.c.key == bindparam("key"))
+_ASKER = select(*(Member.__table__.c[name] for name in ("id", "name", "village", "status", "paused_until"))
+                ).where(Member.__table__.c.id == bindparam("id"))
+
+
 def request_help(s: Session, env: Env, *, member_id: int, category: str, when: str,
                  on: Optional[date] = None, part: Optional[str] = None, minutes: int = 60,
                  notes: str = "", channel: str = "cli", actor: str = "",
                  voice_message_url: Optional[str] = None, recurring: Optional[str] = None,
                  key: Optional[str] = None) -> HelpRequest:
     """Record an elder's request. A retried webhook with the same `key` returns the first one."""
+    conn = s.connection()
     if key:
-        found = s.scalar(select(HelpRequest).where(HelpRequest.key == bindparam("key")), {"key": key})
+        found = conn.execute(_BY_KEY, {"key": key}).scalar()
         if found is not None:
-            return found
-    member = s.get(Member, member_id)
+            return s.get(HelpRequest, found)
+    member = conn.execute(_ASKER, {"id": member_id}).first()     # who asks: read, not loaded
     if member is None:
         raise NotFound("ไม่พบสมาชิก", f"no member {member_id}")
     if not is_active(member, env.today()):

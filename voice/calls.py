@@ -1,8 +1,10 @@
 """The glue between Twilio's webhooks and the menu: one transaction per webhook, the call's state keyed by CallSid.
 
-Each webhook runs in one transaction (``wela.db.atomic``): the call row is locked, the menu takes
+Each webhook runs in one transaction (``wela.db.atomic_tx``): the call row is locked, the menu takes
 one step through ``DbWorld``, the step is logged, and the new state and its TwiML are saved
-together. Twilio posts each step with its number (``/voice/step?n=…``); only the step the call
+together. The call's own rows are read and written with statements prepared once per database
+(``wela.db.Prepared``): a key press that only moves the menu never builds an ORM Session; a step
+that saves a request or a payment gets one (``tx.session``) in the same transaction. Twilio posts each step with its number (``/voice/step?n=…``); only the step the call
 is waiting for is processed. A repeat of a step already done, or a stale one, gets the stored
 TwiML back and changes nothing: no second request, no second payment.
 """
@@ -16,11 +18,13 @@ from functools import cache
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ledger.errors import WelaError
 from ledger.members import is_active, member_by_phone
 from ledger.orm import Member
+from ledger.orm import BankSetting
 from ledger.phones import parse_phone
 from ledger.settings import get_setting
 from scheduler.ports import CallOrder
@@ -30,7 +34,7 @@ from voice.outbound import CALLBACK_DELAY, on_status, queue_call
 from voice.spec import Event, Reply, State
 from voice.twiml import Renderer, apology
 from voice.world import CALL_COLUMNS, CallRow, DbWorld, coordinator_number
-from wela.db import atomic
+from wela.db import Prepared, Tx, atomic_tx
 
 log = logging.getLogger("wela.voice")
 T = TypeVar("T")
@@ -56,12 +60,12 @@ class Voice:
     lock: Optional[Any] = None
 
 
-def _transaction(v: Voice, work: Callable[[Session], T], attempts: int = 5) -> T:
-    """``atomic``; on SQLite inside the writer lock (voice.sqlite_lock)."""
+def _transaction(v: Voice, work: Callable[[Tx], T], attempts: int = 5) -> T:
+    """``atomic_tx``; on SQLite inside the writer lock (voice.sqlite_lock)."""
     if v.lock is None:
-        return atomic(v.w.sessions, work, attempts)
+        return atomic_tx(v.w.engine, work, attempts)
     with v.lock:
-        return atomic(v.w.sessions, work, attempts)
+        return atomic_tx(v.w.engine, work, attempts)
 
 
 def call_sid(form: Mapping[str, str]) -> Optional[str]:
@@ -70,7 +74,15 @@ def call_sid(form: Mapping[str, str]) -> Optional[str]:
 
 
 def missed_call_mode(s: Session) -> str:
-    mode = get_setting(s, MISSED_CALLS, DEFAULT_MODE)
+    return _mode(get_setting(s, MISSED_CALLS, DEFAULT_MODE))
+
+
+def _missed_call_mode(tx: Tx) -> str:
+    row = _statements(tx.conn.dialect).setting.first(tx.flushed(), {"key": MISSED_CALLS})
+    return _mode(row[0] if row else DEFAULT_MODE)
+
+
+def _mode(mode: str) -> str:
     return mode if mode in MODES else DEFAULT_MODE
 
 
@@ -82,15 +94,16 @@ def incoming(v: Voice, form: Mapping[str, str]) -> str:
     if sid is None:
         return apologise(v, form)
 
-    def work(s: Session) -> str:
-        call = _locked(s, sid)
+    def work(tx: Tx) -> str:
+        call = _locked(tx, sid)
         if call is not None:
             return call.last_reply                     # Twilio asked twice
-        call = _new_call(s, form, sid, "inbound")
-        if call.member_id is not None and missed_call_mode(s) == "reject" and _active(s, v, call.member_id):
-            _queue_callback(s, v, call, due_in=CALLBACK_DELAY)
-            return _begin(s, v, call, "reject")
-        return _begin(s, v, call, "inbound")
+        call = _new_call(tx, form, sid, "inbound")
+        if call.member_id is not None and _missed_call_mode(tx) == "reject" \
+                and _active(tx.session, v, call.member_id):
+            _queue_callback(tx.session, v, call, due_in=CALLBACK_DELAY)
+            return _begin(tx, v, call, "reject")
+        return _begin(tx, v, call, "inbound")
 
     return _transaction(v, work)
 
@@ -101,16 +114,17 @@ def outbound(v: Voice, form: Mapping[str, str], order_id: Optional[int], attempt
     if sid is None:
         return apologise(v, form)
 
-    def work(s: Session) -> str:
-        call = _locked(s, sid)
+    def work(tx: Tx) -> str:
+        call = _locked(tx, sid)
         if call is not None:
             return call.last_reply
+        s = tx.session
         order = s.get(OutboundCall, order_id) if order_id else None
-        call = _new_call(s, form, sid, "outbound", order=order)
+        call = _new_call(tx, form, sid, "outbound", order=order)
         if order is not None and attempt is not None:
             on_status(s, v.w, order_id=order.id, attempt=attempt, call_status="in-progress", call_sid=sid)
         entry = order.purpose if order is not None and order.purpose in menu.ENTRIES else "callback"
-        return _begin(s, v, call, entry, order.request_id if order is not None else None)
+        return _begin(tx, v, call, entry, order.request_id if order is not None else None)
 
     return _transaction(v, work)
 
@@ -121,18 +135,18 @@ def step(v: Voice, form: Mapping[str, str], n: Optional[int], on: str) -> str:
     if sid is None:
         return apologise(v, form)
 
-    def work(s: Session) -> str:
-        call = _locked(s, sid)
+    def work(tx: Tx) -> str:
+        call = _locked(tx, sid)
         if call is None:                               # we never saw this call start
-            call = _new_call(s, form, sid, "inbound")
-            return _begin(s, v, call, "resume")
+            call = _new_call(tx, form, sid, "inbound")
+            return _begin(tx, v, call, "resume")
         if n != call.seq:
             return call.last_reply                     # a repeat, or stale: the same TwiML again
         event = read_event(on, form)
-        world = _world(s, v, call, n)
+        world = _world(tx, v, call, n)
         before = call.node
         state, reply = menu.step(State(call.node, call.context or {}), event, world)
-        return _save(s, v, call, before, event, state, reply)
+        return _save(tx, v, call, before, event, state, reply)
 
     return _transaction(v, work)
 
@@ -142,18 +156,18 @@ def status(v: Voice, form: Mapping[str, str], order_id: Optional[int], attempt: 
     sid = call_sid(form)
     call_status = (form.get("CallStatus") or "").strip().lower()
 
-    def work(s: Session) -> bool:
+    def work(tx: Tx) -> bool:
         queued = False
-        call = _locked(s, sid) if sid else None
+        call = _locked(tx, sid) if sid else None
         if call is not None and call_status in FINAL_CALL_STATUSES and call.ended_at is None:
             duration = (form.get("CallDuration") or "").strip()
-            s.connection().execute(_statements().end_call, {
+            _statements(tx.conn.dialect).end_call.run(tx.conn, {
                 "call": call.id, "ended_at": v.w.clock.now(), "status": call_status,
                 "duration_s": int(duration) if duration.isdigit() and len(duration) < 7 else None})
-            if _missed(s, call):
-                queued = _queue_callback(s, v, call, due_in=timedelta(0)) is not None
+            if _missed(tx, call):
+                queued = _queue_callback(tx.session, v, call, due_in=timedelta(0)) is not None
         if order_id is not None and attempt is not None:
-            on_status(s, v.w, order_id=order_id, attempt=attempt, call_status=call_status,
+            on_status(tx.session, v.w, order_id=order_id, attempt=attempt, call_status=call_status,
                       call_sid=sid or "")
         return queued
 
@@ -164,7 +178,7 @@ def apologise(v: Voice, form: Mapping[str, str]) -> str:
     """Thai apology, then the coordinator (or a noted callback): for input we cannot use, or a failure."""
     coordinator = ""
     try:
-        coordinator = _transaction(v, lambda s: _note_and_find_coordinator(s, v, form), attempts=2)
+        coordinator = _transaction(v, lambda tx: _note_and_find_coordinator(tx.session, v, form), attempts=2)
     except Exception:  # noqa: BLE001  (the database may be the thing that failed)
         log.exception("could not note a callback while apologising")
         coordinator = v.w.settings.coordinator_phone or ""
@@ -186,29 +200,29 @@ def read_event(on: str, form: Mapping[str, str]) -> Event:
     return Event("keys", digits) if DIGITS.match(digits) else Event("invalid")
 
 
-def _begin(s: Session, v: Voice, call: CallRow, entry: str, request_id: Optional[int] = None) -> str:
-    state, reply = menu.start(entry, _world(s, v, call, 0), request_id)
-    return _save(s, v, call, "", Event("start", entry), state, reply)
+def _begin(tx: Tx, v: Voice, call: CallRow, entry: str, request_id: Optional[int] = None) -> str:
+    state, reply = menu.start(entry, _world(tx, v, call, 0), request_id)
+    return _save(tx, v, call, "", Event("start", entry), state, reply)
 
 
-def _save(s: Session, v: Voice, call: CallRow, before: str, event: Event, state: State,
+def _save(tx: Tx, v: Voice, call: CallRow, before: str, event: Event, state: State,
           reply: Reply) -> str:
     n = call.seq if event.kind != "start" else 0
     xml = v.renderer.render(reply, n + 1)
-    conn = s.connection()                              # Core on the session's connection: the hot path
+    conn, st = tx.flushed(), _statements(tx.conn.dialect)
     if not call.id:                                    # a new call: stored with its first reply
-        call.id = conn.execute(_statements().add_call, {
+        call.id = st.add_call.first(conn, {
             "call_sid": call.call_sid, "direction": call.direction, "from_phone": call.from_phone,
             "to_phone": call.to_phone, "member_id": call.member_id, "order_id": call.order_id,
             "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
             "started_at": v.w.clock.now(), "status": "in-progress", "needed_person": bool(reply.person),
             "tasks": [reply.task] if reply.task else [],
-        }).inserted_primary_key[0]
-        conn.execute(_statements().add_step, _step_values(v, call, n, before, event, state, reply))
+        })[0]
+        st.add_step.run(conn, _step_values(v, call, n, before, event, state, reply))
         return xml
-    conn.execute(_statements().add_step, _step_values(v, call, n, before, event, state, reply))
+    st.add_step.run(conn, _step_values(v, call, n, before, event, state, reply))
     tasks = [*(call.tasks or []), reply.task] if reply.task else list(call.tasks or [])
-    conn.execute(_statements().save_call, {
+    st.save_call.run(conn, {
         "call": call.id, "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
         "member_id": call.member_id, "needed_person": bool(call.needed_person or reply.person),
         "tasks": tasks})
@@ -223,29 +237,39 @@ def _step_values(v: Voice, call: CallRow, n: int, before: str, event: Event, sta
 
 
 class _Statements:
-    """The hot path's statements, built once and reused with bound values (SQLAlchemy caches them)."""
+    """The hot path's statements, prepared once per database (``wela.db.Prepared``)."""
 
-    def __init__(self) -> None:
-        members = Member.__table__
-        self.find_call = (select(*(CALLS.c[name] for name in CALL_COLUMNS))
-                          .where(CALLS.c.call_sid == bindparam("sid")).with_for_update())
-        self.find_member = select(members.c.id).where(members.c.phone == bindparam("phone"))
-        self.add_call = insert(CALLS)
-        self.add_step = insert(STEPS)
-        self.end_call = update(CALLS).where(CALLS.c.id == bindparam("call")).values(
-            {name: bindparam(name) for name in ("ended_at", "status", "duration_s")})
-        self.save_call = update(CALLS).where(CALLS.c.id == bindparam("call")).values(
-            {name: bindparam(name) for name in ("node", "context", "seq", "last_reply", "member_id",
-                                                "needed_person", "tasks")})
+    def __init__(self, dialect: Dialect) -> None:
+        members, settings = Member.__table__, BankSetting.__table__
+
+        def prepared(stmt: Any) -> Prepared:
+            return Prepared(stmt, dialect)
+
+        def values(*names: str) -> dict[str, Any]:
+            return {name: bindparam(name) for name in names}
+
+        self.find_call = prepared(select(*(CALLS.c[name] for name in CALL_COLUMNS))
+                                  .where(CALLS.c.call_sid == bindparam("sid")).with_for_update())
+        self.find_member = prepared(select(members.c.id).where(members.c.phone == bindparam("phone")))
+        self.setting = prepared(select(settings.c.value).where(settings.c.key == bindparam("key")))
+        self.add_call = prepared(insert(CALLS).values(values(
+            "call_sid", "direction", "from_phone", "to_phone", "member_id", "order_id", "node", "context",
+            "seq", "last_reply", "started_at", "status", "needed_person", "tasks")).returning(CALLS.c.id))
+        self.add_step = prepared(insert(STEPS).values(values(
+            "call_id", "seq", "at", "node", "event", "digits", "next_node", "task")))
+        self.end_call = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
+            values("ended_at", "status", "duration_s")))
+        self.save_call = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
+            values("node", "context", "seq", "last_reply", "member_id", "needed_person", "tasks")))
 
 
 @cache
-def _statements() -> _Statements:
-    return _Statements()
+def _statements(dialect: Dialect) -> _Statements:
+    return _Statements(dialect)
 
 
-def _world(s: Session, v: Voice, call: CallRow, n: int) -> DbWorld:
-    return DbWorld(s, _env(v), call, key=f"ivr:{call.call_sid}:{n}",
+def _world(tx: Tx, v: Voice, call: CallRow, n: int) -> DbWorld:
+    return DbWorld(tx, _env(v), call, key=f"ivr:{call.call_sid}:{n}",
                    coordinator_phone=v.w.settings.coordinator_phone)
 
 
@@ -255,32 +279,33 @@ def _env(v: Voice):  # noqa: ANN202
     return scheduler_env(v.w)
 
 
-def _locked(s: Session, sid: str) -> Optional[CallRow]:
-    row = s.connection().execute(_statements().find_call, {"sid": sid}).first()
-    return CallRow(**row._mapping) if row is not None else None
+def _locked(tx: Tx, sid: str) -> Optional[CallRow]:
+    row = _statements(tx.conn.dialect).find_call.first(tx.conn, {"sid": sid})
+    return CallRow(*row) if row is not None else None
 
 
-def _new_call(s: Session, form: Mapping[str, str], sid: str, direction: str,
+def _new_call(tx: Tx, form: Mapping[str, str], sid: str, direction: str,
               order: Optional[OutboundCall] = None) -> CallRow:
     """A call not stored yet: ``_save`` stores it with its first reply."""
     src, dst = (form.get("From") or "").strip()[:40], (form.get("To") or "").strip()[:40]
     member_id = order.member_id if order is not None else \
-        _member_id(s, dst if direction == "outbound" else src)
+        _member_id(tx, dst if direction == "outbound" else src)
     return CallRow(id=0, call_sid=sid, direction=direction, from_phone=src, to_phone=dst,
                    member_id=member_id, order_id=order.id if order is not None else None)
 
 
-def _member_id(s: Session, phone: str) -> Optional[int]:
-    conn = s.connection()
+def _member_id(tx: Tx, phone: str) -> Optional[int]:
+    find = _statements(tx.conn.dialect).find_member
     if phone.startswith("+"):                          # Twilio sends E.164, as we store it: try as is
-        found = conn.execute(_statements().find_member, {"phone": phone}).scalar()
-        if found is not None:
-            return found
+        row = find.first(tx.conn, {"phone": phone})
+        if row is not None:
+            return row[0]
     try:
         e164 = parse_phone(phone)
     except WelaError:
         return None
-    return conn.execute(_statements().find_member, {"phone": e164}).scalar() if e164 != phone else None
+    row = find.first(tx.conn, {"phone": e164}) if e164 != phone else None
+    return row[0] if row is not None else None
 
 
 def _active(s: Session, v: Voice, member_id: int) -> bool:
@@ -290,10 +315,10 @@ def _active(s: Session, v: Voice, member_id: int) -> bool:
 
 # ── Missed calls ──────────────────────────────────────────────────────────────────
 
-def _missed(s: Session, call: CallRow) -> bool:
+def _missed(tx: Tx, call: CallRow) -> bool:
     """An inbound member who hung up during the greeting, in a bank that calls back."""
     return (call.direction == "inbound" and call.member_id is not None and call.seq == 1
-            and call.node in menu.HOME_MENUS and missed_call_mode(s) == "hangup")
+            and call.node in menu.HOME_MENUS and _missed_call_mode(tx) == "hangup")
 
 
 def _queue_callback(s: Session, v: Voice, call: CallRow, *, due_in: timedelta) -> Optional[OutboundCall]:

@@ -1,6 +1,7 @@
-"""The menu's World port, for real: the caller, the bank's use cases and the coordinator, in one session.
+"""The menu's World port, for real: the caller, the bank's use cases and the coordinator, in one transaction.
 
-Each method that changes something runs the shared use case (``request_help``,
+Reads the menu makes on every step (the caller's name, the balance) are prepared statements on
+the transaction's connection; the use cases get the transaction's Session (``tx.session``). Each method that changes something runs the shared use case (``request_help``,
 ``confirm_service``) inside a SAVEPOINT: a rule that says no (a WelaError) leaves nothing
 behind and becomes a polite sentence in the menu; any other failure (the database) propagates
 and the whole step rolls back, so the caller hears the apology and nothing is half-saved.
@@ -10,11 +11,13 @@ step finds the first request instead of making a second.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple, Optional, Sequence
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ledger import service as ledger
@@ -29,16 +32,13 @@ from scheduler.requests import request_help
 from scheduler.visits import awaiting_confirmation, confirm_service
 from voice.people import note_callback, register_stranger
 from voice.spec import Caller, Credit, Paid, Visit
+from wela.db import Prepared, Tx
 
 log = logging.getLogger("wela.voice")
 
 #: How long the IVR books by default: a clinic trip is a morning; other help an hour.
 MINUTES = {"clinic": 120}
 DEFAULT_MINUTES = 60
-
-
-CALL_COLUMNS = ("id", "call_sid", "direction", "from_phone", "to_phone", "member_id", "order_id", "node",
-                "context", "seq", "last_reply", "tasks", "needed_person", "ended_at")
 
 
 @dataclass
@@ -62,8 +62,14 @@ class CallRow:
     ended_at: Optional[datetime] = None
 
 
-_WHO = select(Member.__table__.c.id, Member.__table__.c.name, Member.__table__.c.speak_slowly).where(
-    Member.__table__.c.id == bindparam("id"))
+CALL_COLUMNS = tuple(f.name for f in fields(CallRow))
+
+
+@cache
+def _who(dialect: Dialect) -> Prepared:
+    members = Member.__table__
+    return Prepared(select(members.c.id, members.c.name, members.c.speak_slowly)
+                    .where(members.c.id == bindparam("id")), dialect)
 
 
 class Who(NamedTuple):
@@ -73,9 +79,9 @@ class Who(NamedTuple):
 
 
 class DbWorld:
-    def __init__(self, s: Session, env: Env, call: CallRow, *, key: str,
+    def __init__(self, tx: Tx, env: Env, call: CallRow, *, key: str,
                  coordinator_phone: str = "") -> None:
-        self.s = s
+        self.tx = tx
         self.env = env
         self.call = call
         self.key = key                           # ivr:<CallSid>:<step>
@@ -87,7 +93,7 @@ class DbWorld:
         if self.call.member_id is None:
             return None
         if self._who is None or self._who.id != self.call.member_id:
-            row = self.s.connection().execute(_WHO, {"id": self.call.member_id}).first()
+            row = _who(self.tx.conn.dialect).first(self.tx.flushed(), {"id": self.call.member_id})
             self._who = Who(row[0], row[1], bool(row[2])) if row else None
         return self._who
 
@@ -98,7 +104,7 @@ class DbWorld:
     def identify(self, number: str, pin: str) -> Optional[Caller]:
         if not number.isdigit() or len(number) > 7:
             return None
-        member = self.s.get(Member, int(number))
+        member = self.tx.session.get(Member, int(number))
         if member is None or not check_pin(member, pin) or not is_active(member, self.env.today()):
             return None
         self.call.member_id = member.id
@@ -115,15 +121,16 @@ class DbWorld:
         member = self.member()
         if member is None:
             return []
-        return [r.id for r in awaiting_confirmation(self.s, self.env, member.id)]
+        return [r.id for r in awaiting_confirmation(self.tx.session, self.env, member.id)]
 
     def visit(self, request_id: int) -> Optional[Visit]:
         member = self.member()
-        req = self.s.get(HelpRequest, request_id)
+        s = self.tx.session
+        req = s.get(HelpRequest, request_id)
         if member is None or req is None or req.member_id != member.id or req.volunteer_id is None \
                 or req.state not in ("assigned", "done"):
             return None
-        volunteer = self.s.get(Member, req.volunteer_id)
+        volunteer = s.get(Member, req.volunteer_id)
         start = as_utc(req.planned_start).astimezone(self.env.tz) if req.planned_start else None
         return Visit(req.id, volunteer.name if volunteer else "", req.category,
                      start.date() if start else req.earliest_day, start.time() if start else None)
@@ -132,20 +139,21 @@ class DbWorld:
         member = self.member()
         if member is None:
             return Credit(0, 0, 0)
-        b = ledger.balance(self.s, member.id)
+        b = ledger.read_balance(self.tx.flushed(), member.id)
         return Credit(b.available, b.held, b.loan_owed)
 
     def coordinator(self) -> str:
-        return coordinator_number(self.s, self.coordinator_phone)
+        return coordinator_number(self.tx.session, self.coordinator_phone)
 
     # ── what the caller asks the bank to do ──
     def ask_help(self, category: str, when: str, message_url: str) -> bool:
         member = self.member()
         if member is None:
             return False
+        s = self.tx.session
         try:
-            with self.s.begin_nested():
-                request_help(self.s, self.env, member_id=member.id, category=category, when=when,
+            with s.begin_nested():
+                request_help(s, self.env, member_id=member.id, category=category, when=when,
                              minutes=MINUTES.get(category, DEFAULT_MINUTES), channel="ivr",
                              actor=f"ivr:{self.call.call_sid}", key=self.key,
                              voice_message_url=message_url[:500] or None)
@@ -158,23 +166,24 @@ class DbWorld:
         member = self.member()
         if member is None:
             return None
+        s = self.tx.session
         try:
-            with self.s.begin_nested():
-                req = confirm_service(self.s, self.env, request_id=request_id, received=received,
+            with s.begin_nested():
+                req = confirm_service(s, self.env, request_id=request_id, received=received,
                                       actor=f"ivr:{self.call.call_sid}", member_id=member.id)
         except WelaError as err:
             log.info("IVR confirmation refused for request %s: %s", request_id, err.en)
             return None
-        volunteer = self.s.get(Member, req.volunteer_id) if req.volunteer_id else None
+        volunteer = s.get(Member, req.volunteer_id) if req.volunteer_id else None
         return Paid(volunteer.name if volunteer else "", req.paid_minutes or 0)
 
     def note_callback(self, reason: str) -> None:
-        note_callback(self.s, self.env.notifier, key=f"callback:{self.call.call_sid}",
+        note_callback(self.tx.session, self.env.notifier, key=f"callback:{self.call.call_sid}",
                       call_sid=self.call.call_sid, phone=self.phone(), member_id=self.call.member_id,
                       reason=reason, now=self.env.now())
 
     def register(self, name_url: str, village_url: str) -> None:
-        register_stranger(self.s, self.env.notifier, call_sid=self.call.call_sid, phone=self.phone(),
+        register_stranger(self.tx.session, self.env.notifier, call_sid=self.call.call_sid, phone=self.phone(),
                           name_url=name_url, village_url=village_url, now=self.env.now())
 
     def phone(self) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from flask import Flask, current_app
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
 from wela.bootstrap import Adapters, Wela, bootstrap
@@ -34,6 +35,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional
     )
     app.config.update(flask_config)
     app.url_map.converters["int"] = RowId
+    app.session_interface = CookieSessions()
     app.extensions["wela"] = bootstrap(settings, clock=clock, adapters=adapters)
     app.before_request(_body_within_limit)
     _register(app)
@@ -61,6 +63,16 @@ def _body_within_limit() -> None:
     elif request.environ.get("wsgi.input_terminated"):
         request.get_data(cache=True, parse_form_data=False)
         request.stream.read(1)
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the signer for a request that sent no
+    cookie (every webhook): the same empty session, minus a key derivation per request."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class RowId(IntegerConverter):

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -112,3 +113,107 @@ def atomic(sessions: sessionmaker[Session], work: Callable[[Session], T], attemp
                 raise
             time.sleep(0.01 * attempt)
     raise AssertionError("unreachable")
+
+
+class Tx:
+    """One transaction on a Connection, with a Session on it only when some use case asks for one.
+
+    For the phone's hot path: a key press that only moves the menu runs a handful of prepared
+    statements (``Prepared``) and never pays for a Session; a step that saves a request or a
+    payment gets ``tx.session``, joined to the same transaction (flushed before the commit).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._session: Optional[Session] = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(bind=self.conn, join_transaction_mode="rollback_only",
+                                    expire_on_commit=False)
+        return self._session
+
+    def flushed(self) -> Connection:
+        """The connection, once whatever the Session holds is written: for a read that must see it."""
+        if self._session is not None:
+            self._session.flush()
+        return self.conn
+
+    def _finish(self) -> None:
+        if self._session is not None:
+            self._session.commit()         # flushes; the Connection's own commit follows
+            self._session.close()
+
+    def _drop(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def atomic_tx(engine: Engine, work: Callable[[Tx], T], attempts: int = 5) -> T:
+    """``atomic`` for a ``Tx``: one transaction, retried whole on a deadlock or a key race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.connect() as conn:
+                with conn.begin():
+                    tx = Tx(conn)
+                    try:
+                        result = work(tx)
+                        tx._finish()
+                    except BaseException:
+                        tx._drop()
+                        raise
+                    return result
+        except DBAPIError as exc:
+            if attempt == attempts or not _retriable(exc):
+                raise
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
+
+
+class Prepared:
+    """One statement compiled once for a dialect and run on the driver's own cursor.
+
+    For the few statements on a hot path (a phone call's state) where SQLAlchemy's work per
+    execution costs more than the database's: the SQL is still SQLAlchemy's, for this dialect, and
+    values pass through the column types' own bind and result processors (JSON, UTC datetimes,
+    booleans). A driver error becomes SQLAlchemy's, and a lost connection is invalidated, as
+    ``Connection.execute`` would do. The Connection must have begun its transaction.
+    """
+
+    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.dialect = dialect
+        self.positional = compiled.positional
+        names = compiled.positiontup if compiled.positional else list(compiled.binds)
+        self.binds = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                           for name in names)
+        columns = stmt.exported_columns if getattr(stmt, "exported_columns", None) is not None else ()
+        self.results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                             for column in columns)
+
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        bound = [(name, process(values[name]) if process else values[name]) for name, process in self.binds]
+        params: Any = tuple(value for _, value in bound) if self.positional else dict(bound)
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall() if cursor.description else []
+        except self.dialect.loaded_dbapi.Error as err:
+            if self.dialect.is_disconnect(err, raw, cursor):
+                conn.invalidate(err)
+            raise DBAPIError.instance(self.sql, params, err, self.dialect.loaded_dbapi.Error) from err
+        finally:
+            cursor.close()
+        results = self.results
+        return [tuple(process(value) if process else value for process, value in zip(results, row))
+                for row in found]
+
+    def first(self, conn: Connection, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
+        found = self.rows(conn, values)
+        return found[0] if found else None
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        self.rows(conn, values)
