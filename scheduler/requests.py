@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from ledger import service as ledger
@@ -50,21 +50,34 @@ def load_request(s: Session, request_id: int, *, lock: bool = False) -> HelpRequ
 
 
 _BY_KEY = select(HelpRequest.__table__.c.id).where(HelpRequest.__table__.c.key == bindparam("key"))
+_NEW_REQUEST = insert(HelpRequest.__table__).returning(HelpRequest.__table__.c.id)
+_NEW_EVENT = insert(RequestEvent.__table__)
 _ASKER = select(*(Member.__table__.c[name] for name in ("id", "name", "village", "status", "paused_until"))
                 ).where(Member.__table__.c.id == bindparam("id"))
 
 
-def request_help(s: Session, env: Env, *, member_id: int, category: str, when: str,
+def request_help(s: Session, env: Env, **asked: Any) -> HelpRequest:
+    """Record an elder's request (``open_request``) and return it."""
+    return s.get(HelpRequest, open_request(s, env, **asked))
+
+
+def open_request(s: Session, env: Env, *, member_id: int, category: str, when: str,
                  on: Optional[date] = None, part: Optional[str] = None, minutes: int = 60,
                  notes: str = "", channel: str = "cli", actor: str = "",
                  voice_message_url: Optional[str] = None, recurring: Optional[str] = None,
-                 key: Optional[str] = None) -> HelpRequest:
-    """Record an elder's request. A retried webhook with the same `key` returns the first one."""
+                 key: Optional[str] = None) -> int:
+    """Record an elder's request; its id. A retried webhook with the same `key` gets the first one's.
+
+    Everything is checked before anything is written, so a refusal (a WelaError) leaves nothing
+    behind. The request and its first event are two Core inserts: the phone saves a request
+    without loading a single ORM object.
+    """
+    s.flush()
     conn = s.connection()
     if key:
         found = conn.execute(_BY_KEY, {"key": key}).scalar()
         if found is not None:
-            return s.get(HelpRequest, found)
+            return found
     member = conn.execute(_ASKER, {"id": member_id}).first()     # who asks: read, not loaded
     if member is None:
         raise NotFound("ไม่พบสมาชิก", f"no member {member_id}")
@@ -85,19 +98,21 @@ def request_help(s: Session, env: Env, *, member_id: int, category: str, when: s
             and when != "this_week":
         raise InvalidInput("ช่วงเวลานี้ผ่านไปแล้ว กรุณาเลือกช่วงอื่น", "that part of today has passed")
     now = env.now()
-    req = HelpRequest(key=key, member_id=member.id, category=category, earliest_day=w.earliest,
-                      latest_day=w.latest, part=w.part, minutes=minutes, village=member.village,
-                      notes=notes[:1000], voice_message_url=voice_message_url, channel=channel,
-                      recurring=recurring, state="open", created_at=now, updated_at=now)
-    s.add(req)
-    s.flush()
-    record(s, env, req, "created", actor or f"{channel}:{member.id}", at=now, when=when,
-           earliest=str(w.earliest), latest=str(w.latest), part=w.part, minutes=minutes)
-    available = ledger.balance(s, member.id).available
+    request_id = conn.execute(_NEW_REQUEST, {
+        "key": key, "member_id": member.id, "category": category, "earliest_day": w.earliest,
+        "latest_day": w.latest, "part": w.part, "minutes": minutes, "village": member.village,
+        "notes": notes[:1000], "voice_message_url": voice_message_url, "channel": channel,
+        "recurring": recurring, "state": "open", "created_at": now, "updated_at": now}).scalar_one()
+    conn.execute(_NEW_EVENT, {
+        "request_id": request_id, "at": now, "actor": (actor or f"{channel}:{member.id}")[:120],
+        "kind": "created", "from_state": "open", "to_state": "open",
+        "detail": {"when": when, "earliest": str(w.earliest), "latest": str(w.latest), "part": w.part,
+                   "minutes": minutes}})
+    available = ledger.read_balance(conn, member.id).available
     if available < minutes:
-        escalate(s, env, req, "เวลาคงเหลือของผู้ขอไม่พอ", "the member has too few credits",
-                 available=available)
-    return req
+        escalate(s, env, s.get(HelpRequest, request_id), "เวลาคงเหลือของผู้ขอไม่พอ",
+                 "the member has too few credits", available=available)
+    return request_id
 
 
 def _check_recurring(rule: str) -> None:

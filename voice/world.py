@@ -1,10 +1,11 @@
 """The menu's World port, for real: the caller, the bank's use cases and the coordinator, in one transaction.
 
-Reads the menu makes on every step (the caller's name, the balance) are prepared statements on
-the transaction's connection; the use cases get the transaction's Session (``tx.session``). Each method that changes something runs the shared use case (``request_help``,
-``confirm_service``) inside a SAVEPOINT: a rule that says no (a WelaError) leaves nothing
-behind and becomes a polite sentence in the menu; any other failure (the database) propagates
-and the whole step rolls back, so the caller hears the apology and nothing is half-saved.
+Reads the menu makes on most steps (the caller's name, the balance) are prepared statements on
+the transaction's connection; use cases that need the ORM get the transaction's Session
+(``tx.session``). A rule that says no (a WelaError) leaves nothing behind and becomes a polite
+sentence in the menu: ``confirm_service`` runs inside a SAVEPOINT, and ``open_request`` checks
+everything before it writes. Any other failure (the database) propagates and the whole step
+rolls back, so the caller hears the apology and nothing is half-saved.
 The help request's idempotency key is ``ivr:<CallSid>:<step>``: a repeated webhook for that
 step finds the first request instead of making a second.
 """
@@ -28,7 +29,7 @@ from ledger.orm import Member
 from ledger.phones import parse_phone
 from scheduler.context import Env
 from scheduler.orm import HelpRequest
-from scheduler.requests import request_help
+from scheduler.requests import open_request
 from scheduler.visits import awaiting_confirmation, confirm_service
 from voice.people import note_callback, register_stranger
 from voice.spec import Caller, Credit, Paid, Visit
@@ -150,13 +151,11 @@ class DbWorld:
         member = self.member()
         if member is None:
             return False
-        s = self.tx.session
-        try:
-            with s.begin_nested():
-                request_help(s, self.env, member_id=member.id, category=category, when=when,
-                             minutes=MINUTES.get(category, DEFAULT_MINUTES), channel="ivr",
-                             actor=f"ivr:{self.call.call_sid}", key=self.key,
-                             voice_message_url=message_url[:500] or None)
+        try:                                     # checks everything before it writes: no SAVEPOINT needed
+            open_request(self.tx.session, self.env, member_id=member.id, category=category, when=when,
+                         minutes=MINUTES.get(category, DEFAULT_MINUTES), channel="ivr",
+                         actor=f"ivr:{self.call.call_sid}", key=self.key,
+                         voice_message_url=message_url[:500] or None)
         except WelaError as err:
             log.info("IVR request refused for member %s: %s", member.id, err.en)
             return False
