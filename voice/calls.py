@@ -4,9 +4,10 @@ Each webhook runs in one transaction (``wela.db.atomic_tx``): the call row is lo
 one step through ``DbWorld``, the step is logged, and the new state and its TwiML are saved
 together. The call's own rows are read and written with statements prepared once per database
 (``wela.db.Prepared``): a key press that only moves the menu never builds an ORM Session; a step
-that saves a request or a payment gets one (``tx.session``) in the same transaction. Twilio posts each step with its number (``/voice/step?n=…``); only the step the call
-is waiting for is processed. A repeat of a step already done, or a stale one, gets the stored
-TwiML back and changes nothing: no second request, no second payment.
+whose use case needs one (a payment, a callback) gets ``tx.session`` in the same transaction.
+Twilio posts each step with its number (``/voice/step?n=…``); only the step the call is waiting
+for is processed. A repeat of a step already done, or a stale one, gets the stored TwiML back and
+changes nothing: no second request, no second payment.
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import WelaError
 from ledger.members import is_active, member_by_phone
-from ledger.orm import Member
-from ledger.orm import BankSetting
+from ledger.orm import BankSetting, Member
 from ledger.phones import parse_phone
 from ledger.settings import get_setting
 from scheduler.ports import CallOrder
