@@ -104,10 +104,17 @@ def atomic(sessions: sessionmaker[Session], work: Callable[[Session], T], attemp
     The ledger's use cases replay an idempotency key, so running them again after a lost race
     returns the winner's result instead of writing twice.
     """
+    def once() -> T:
+        with sessions.begin() as s:
+            return work(s)
+    return _retried(once, attempts)
+
+
+def _retried(once: Callable[[], T], attempts: int) -> T:
+    """Run `once` (one whole transaction) again after a deadlock or a key race, up to `attempts` times."""
     for attempt in range(1, attempts + 1):
         try:
-            with sessions.begin() as s:
-                return work(s)
+            return once()
         except DBAPIError as exc:
             if attempt == attempts or not _retriable(exc):
                 raise
@@ -143,32 +150,24 @@ class Tx:
     def _finish(self) -> None:
         if self._session is not None:
             self._session.commit()         # flushes; the Connection's own commit follows
-            self._session.close()
 
-    def _drop(self) -> None:
+    def _close(self) -> None:
         if self._session is not None:
             self._session.close()
 
 
 def atomic_tx(engine: Engine, work: Callable[[Tx], T], attempts: int = 5) -> T:
     """``atomic`` for a ``Tx``: one transaction, retried whole on a deadlock or a key race."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine.connect() as conn:
-                with conn.begin():
-                    tx = Tx(conn)
-                    try:
-                        result = work(tx)
-                        tx._finish()
-                    except BaseException:
-                        tx._drop()
-                        raise
-                    return result
-        except DBAPIError as exc:
-            if attempt == attempts or not _retriable(exc):
-                raise
-            time.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
+    def once() -> T:
+        with engine.connect() as conn, conn.begin():
+            tx = Tx(conn)
+            try:
+                result = work(tx)
+                tx._finish()
+                return result
+            finally:
+                tx._close()
+    return _retried(once, attempts)
 
 
 class Prepared:
