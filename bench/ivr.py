@@ -2,9 +2,9 @@
 
 Run with ``python -m bench.ivr``. The Wela app (``create_app`` on a fresh SQLite file with 50
 registered elders, signatures checked) and a bare Flask app that returns one fixed TwiML are
-served in turn by the same gunicorn settings (1 gthread worker × 16 threads, as ``wela serve``
-runs SQLite; BENCH_WORKERS / BENCH_THREADS override) on 127.0.0.1. Each
-of 50 client threads walks whole calls the way Twilio would post them, every request signed:
+served in turn by the same gunicorn settings (1 gthread worker × ``wela serve``'s default threads,
+as it runs SQLite; BENCH_WORKERS / BENCH_THREADS override) on 127.0.0.1. Each of 50 client
+threads walks whole calls the way Twilio would post them, every request signed:
 ``/voice/incoming`` → 3 (balance) → 1 (ask) → 2 (errand) → 2 (tomorrow) → 1 (saved) → status.
 Two phases per server, the same for both:
 
@@ -37,6 +37,8 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+from wela.cli import THREADS
+
 CALLERS = 50
 LATENCY_SECONDS = 8.0
 THROUGHPUT_SECONDS = 6.0
@@ -44,7 +46,8 @@ THINK = (0.2, 0.6)
 STAGGER = 1.0                    # latency phase: first calls begin within this many seconds
 TOKEN = "bench-token-0123456789abcdef0123"
 WALK = ("3", "1", "2", "2", "1")
-GUNICORN = ["--workers", os.environ.get("BENCH_WORKERS", "1"), "--worker-class", "gthread", "--threads", os.environ.get("BENCH_THREADS", "16"), "--keep-alive", "5",
+GUNICORN = ["--workers", os.environ.get("BENCH_WORKERS", "1"), "--worker-class", "gthread",
+            "--threads", os.environ.get("BENCH_THREADS", str(THREADS)), "--keep-alive", "5",
             "--log-level", "warning", "--timeout", "30"]
 FIXED_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/step?n=1&amp;on=gather" '
                'actionOnEmptyResult="true" input="dtmf" numDigits="1" timeout="8"><Say language="th-TH">'

@@ -6,7 +6,8 @@ measured in the same run:
 * **Inbound texts.** The Wela app (``create_app`` on a fresh SQLite file with 1,000 registered
   volunteers, signatures checked) and a bare Flask app that answers every ``POST /sms/incoming``
   with an empty TwiML ``<Response/>`` are served in turn by the same gunicorn settings as the IVR
-  benchmark (1 gthread worker × 16 threads; BENCH_WORKERS / BENCH_THREADS override) on 127.0.0.1.
+  benchmark (1 gthread worker × ``wela serve``'s default threads; BENCH_WORKERS / BENCH_THREADS
+  override) on 127.0.0.1.
   50 client threads post signed webhooks the way Twilio does, each from its own 20 volunteers'
   numbers (so no number trips the flood limit), cycling through what volunteers text: ยอด
   (balance), 1 (accept, with no offer open: the kind "no offer" reply), เสร็จ (done, nothing

@@ -46,10 +46,13 @@ def demo() -> None:
         click.echo(line)
 
 
+THREADS = 8        # `wela serve`: one worker's threads (SQLite takes one writer at a time)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=THREADS, show_default=True, type=int)
 @click.option("--no-scheduler", is_flag=True, help="do not run the job runner inside this process")
 @cli_errors
 def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:

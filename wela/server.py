@@ -8,7 +8,6 @@ from gunicorn.app.base import BaseApplication
 from wela.app import create_app
 
 
-
 class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any], scheduler: bool) -> None:
         self.options = options
