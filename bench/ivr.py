@@ -24,6 +24,7 @@ Bounded: each phase runs a fixed number of seconds; the whole run takes well und
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import random
 import socket
@@ -192,9 +193,19 @@ class _Caller(threading.Thread):
         self.errors += not ok
 
 
+_SEEDS = itertools.count()
+
+
+def seeds(n: int) -> list[int]:
+    """Seeds for the n simulated people of one phase, never those of an earlier phase: a phase that
+    replayed the warm-up's CallSids (or MessageSids) would be timing the cheap idempotent answer to
+    a repeated webhook, not the work of a new call."""
+    return [next(_SEEDS) for _ in range(n)]
+
+
 def _drive(port: int, seconds: float, think: bool) -> dict[str, float]:
     until = time.monotonic() + seconds
-    callers = [_Caller(port, _phone(i), until, think, i) for i in range(CALLERS)]
+    callers = [_Caller(port, _phone(i), until, think, seed) for i, seed in enumerate(seeds(CALLERS))]
     started = time.perf_counter()
     for caller in callers:
         caller.start()

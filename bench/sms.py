@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 from twilio.request_validator import RequestValidator
 
-from bench.ivr import GUNICORN, _free_port, _q, _Server
+from bench.ivr import GUNICORN, _free_port, _q, _Server, seeds
 
 SENDERS = 50
 NUMBERS_PER_SENDER = 20
@@ -148,8 +148,8 @@ class _Sender(threading.Thread):
 
 def _drive(port: int, seconds: float, think: bool) -> dict[str, float]:
     until = time.monotonic() + seconds
-    senders = [_Sender(port, [_phone(i * NUMBERS_PER_SENDER + k) for k in range(NUMBERS_PER_SENDER)], until, think, i)
-               for i in range(SENDERS)]
+    senders = [_Sender(port, [_phone(i * NUMBERS_PER_SENDER + k) for k in range(NUMBERS_PER_SENDER)], until, think,
+                       seed) for i, seed in enumerate(seeds(SENDERS))]
     started = time.perf_counter()
     for sender in senders:
         sender.start()
