@@ -74,6 +74,7 @@ class Member(Base):
     __table_args__ = (
         CheckConstraint("role in ('elder','volunteer','both','coordinator')", name="role"),
         CheckConstraint("status in ('active','paused')", name="status"),
+        Index("ix_members_village", "village"),      # the matcher reads a village's volunteers
     )
 
     @property

@@ -19,7 +19,7 @@ from scheduler.jobs import enqueue
 from scheduler.orm import HelpRequest, Offer
 from scheduler.ports import Message
 from scheduler.requests import describe, escalate, load_request, record
-from scheduler.roster import Roster, week_start
+from scheduler.roster import Around, Roster, week_start
 from scheduler.when import slots, start_of
 
 QUIET_START, QUIET_END = time(21, 0), time(7, 0)
@@ -40,11 +40,20 @@ def _tried(s: Session, request_id: int) -> set[int]:
 
 def _best_slot(s: Session, env: Env, req: HelpRequest, roster: Roster, exclude: Iterable[int] = ()
                ) -> Optional[tuple[date, str, list]]:
-    """The earliest slot of the request's window that some volunteer can take, with the ranking."""
-    for day, part in slots(_window(req), env.local_now()):
-        ranking = matching.ranked(_need(s, req, day, part), roster.week(day, exclude, part), limit=5)
-        if ranking:
-            return day, part, ranking
+    """The earliest slot of the request's window that a volunteer can take, with the ranking.
+
+    Neighbours first: the volunteers of the elder's own village and those who have helped this
+    elder before. Only when none of them can go in any slot does the search take in every
+    volunteer of the bank (the roster is widened for that).
+    """
+    windows = slots(_window(req), env.local_now())
+    for near in ((req.village, req.member_id), None):
+        if near is None and windows:
+            roster.widen()
+        for day, part in windows:
+            ranking = matching.ranked(_need(s, req, day, part), roster.week(day, exclude, part, near), limit=5)
+            if ranking:
+                return day, part, ranking
     return None
 
 
@@ -63,7 +72,7 @@ def match_open_requests(s: Session, env: Env, *, limit: int = 2000) -> int:
                           .with_for_update(skip_locked=True)))
     if not reqs:
         return 0
-    roster = Roster(s, env)
+    roster = Roster(s, env, around=Around.requests(reqs))
     fresh, retry = [], []
     by_week: dict[date, list[matching.Need]] = defaultdict(list)
     for req in reqs:
@@ -101,7 +110,7 @@ def offer_next(s: Session, env: Env, req: HelpRequest, *, roster: Optional[Roste
     A sweep passes its `roster` (kept up to date with the offers it makes) to save reading the
     volunteers again for every request.
     """
-    roster = roster or Roster(s, env)
+    roster = roster or Roster(s, env, around=Around.requests([req]))
     found = _best_slot(s, env, req, roster, exclude=_tried(s, req.id))
     if found is None:
         _no_candidate(s, env, req)
@@ -335,7 +344,7 @@ def assign_by_hand(s: Session, env: Env, request_id: int, volunteer_id: int, *, 
 def suggestions(s: Session, env: Env, request_id: int, limit: int = 5) -> list[tuple[Member, str, float]]:
     """The best volunteers for one request with the one-line reason, for the coordinator."""
     req = load_request(s, request_id)
-    found = _best_slot(s, env, req, Roster(s, env, exclude=[req.member_id]))
+    found = _best_slot(s, env, req, Roster(s, env, exclude=[req.member_id], around=Around.requests([req])))
     if not found:
         return []
     day, part, ranking = found
