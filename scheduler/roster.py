@@ -89,13 +89,14 @@ class Roster:
         # the whole bank: whole-table reads filtered here, no long IN (…) lists for the database to
         # parse every sweep; around some requests: a village's volunteers, a short list
         ids = list(self.members) if around is not None else None
+        from_today = datetime.combine(today, time(0), env.tz)
         balances = select(Account.member_id, Account.balance).where(Account.kind == "member")
         busy = select(HelpRequest.volunteer_id, HelpRequest.planned_start).where(
             HelpRequest.state.in_(BUSY), HelpRequest.volunteer_id.is_not(None),
-            HelpRequest.planned_start >= datetime.combine(today, time(0), env.tz))
+            HelpRequest.planned_start >= from_today)
         pending = select(Offer.volunteer_id, HelpRequest.planned_start) \
             .join(HelpRequest, HelpRequest.id == Offer.request_id) \
-            .where(Offer.state == "pending", HelpRequest.planned_start >= datetime.combine(today, time(0), env.tz))
+            .where(Offer.state == "pending", HelpRequest.planned_start >= from_today)
         history = select(HelpRequest.volunteer_id, HelpRequest.member_id, func.count()) \
             .where(HelpRequest.state == "paid", HelpRequest.volunteer_id.is_not(None)) \
             .group_by(HelpRequest.volunteer_id, HelpRequest.member_id)
