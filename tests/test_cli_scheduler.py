@@ -412,17 +412,35 @@ def test_a_paid_request_cannot_be_cancelled(village):
 
 def test_the_demo_asks_for_help_once_however_often_it_runs(wela):
     out = wela("demo").stdout
-    assert "demo:somsri:clinic" in out and "offers sent: 2" in out
+    assert "demo:boonmee:clinic" in out and "offers sent: 1" in out
     wela("demo")
     rows = {r["key"]: r for r in wela.json("requests", "list")}
-    assert sorted(rows) == ["demo:boonmee:errand", "demo:kham:visit", "demo:somsri:clinic"]
-    assert rows["demo:kham:visit"]["state"] == rows["demo:boonmee:errand"]["state"] == "offered"
+    assert sorted(rows) == ["demo:boonmee:clinic", "demo:kham:visit", "demo:somsri:errand-yesterday"]
+    assert rows["demo:kham:visit"]["state"] == "offered"
+    assert rows["demo:somsri:errand-yesterday"]["state"] == "done"
     # on a Saturday nobody drives to the clinic on Sunday: the coordinator sees it
-    assert rows["demo:somsri:clinic"]["stuck_reason"] == "ไม่มีจิตอาสาที่ว่างตรงเวลา"
+    assert rows["demo:boonmee:clinic"]["stuck_reason"] == "ไม่มีจิตอาสาที่ว่างตรงเวลา"
     from sms.orm import OutboundSms
 
     with wela.app.extensions["wela"].sessions() as s:
-        offers = s.execute(select(OutboundSms.request_id, OutboundSms.to_phone)
-                           .where(OutboundSms.purpose == "offer")).all()
-    offered = {rows["demo:kham:visit"]["id"], rows["demo:boonmee:errand"]["id"]}
-    assert {request_id for request_id, _ in offers} == offered and len(offers) == 2
+        texts = s.execute(select(OutboundSms.purpose, OutboundSms.request_id)).all()
+    assert sorted(texts) == [("alert", rows["demo:boonmee:clinic"]["id"]),     # yesterday's texts are
+                             ("offer", rows["demo:kham:visit"]["id"])]        # not sent today
+
+
+def test_in_the_demo_somsri_confirms_yesterdays_errand_and_asks_for_the_clinic_by_phone(wela):
+    wela("demo")
+    out = wela("call", SOMSRI, "--keys", "2,1,3").stdout
+    assert "คุณมาลี มาช่วยซื้อของหรือไปทำธุระ เมื่อวานนี้" in out
+    assert "ธนาคารเวลาจ่ายเวลา หนึ่งชั่วโมง ให้คุณมาลี แล้วค่ะ" in out
+    assert "เวลาคงเหลือของคุณ สามชั่วโมง ค่ะ" in out                 # 2 h to start, 2 h from the pool, 1 h paid
+    assert "บันทึกคำขอแล้ว" in wela("call", SOMSRI, "--keys", "1,1,2,1").stdout   # four key presses
+    wela("demo")                                                    # again: nothing done twice
+    clinic = [r for r in wela.json("requests", "list") if r["member_name"].startswith("ยายสมศรี")
+              and r["category"] == "clinic"]
+    assert len(clinic) == 1
+    wela("requests", "assign", clinic[0]["id"], SOMCHAI)            # สมชาย agreed by phone
+    balance = wela.json("ledger", "balance", SOMSRI)
+    assert (balance["balance_minutes"], balance["held_minutes"]) == (180, 120)   # her credits cover it
+    assert wela.json("requests", "show", clinic[0]["id"])["state"] == "assigned"
+    assert "clean" in wela("ledger", "check").stdout
