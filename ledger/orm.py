@@ -44,6 +44,7 @@ class Base(DeclarativeBase):
 
 
 ROLES = ("elder", "volunteer", "both", "coordinator")
+GIVING_ROLES = ("volunteer", "both")          # who can be offered help to give
 MEMBER_STATUSES = ("active", "paused")
 
 
@@ -79,7 +80,7 @@ class Member(Base):
 
     @property
     def gives(self) -> bool:
-        return self.role in ("volunteer", "both")
+        return self.role in GIVING_ROLES
 
     @property
     def receives(self) -> bool:

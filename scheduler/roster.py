@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger.clock import as_utc
 from ledger.members import is_active
-from ledger.orm import Account, Member
+from ledger.orm import GIVING_ROLES, Account, Member
 from ledger.settings import load_policy
 from scheduler import matching
 from scheduler.context import Env
@@ -26,7 +26,6 @@ from scheduler.when import PARTS
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BUSY = ("assigned", "done", "confirmed", "paid")
-GIVERS = ("volunteer", "both")
 
 
 def week_start(day: date) -> date:
@@ -69,7 +68,7 @@ class Roster:
         s, env = self.s, self.env
         today = env.today()
         self.around = around
-        who = Member.role.in_(GIVERS)
+        who = Member.role.in_(GIVING_ROLES)
         if around is not None:
             helped = select(HelpRequest.volunteer_id).where(HelpRequest.state == "paid",
                                                             HelpRequest.member_id.in_(around.elders))
@@ -101,7 +100,7 @@ class Roster:
             .where(HelpRequest.state == "paid", HelpRequest.volunteer_id.is_not(None)) \
             .group_by(HelpRequest.volunteer_id, HelpRequest.member_id)
         if ids is None:
-            balances = balances.join(Member, Member.id == Account.member_id).where(Member.role.in_(GIVERS))
+            balances = balances.join(Member, Member.id == Account.member_id).where(Member.role.in_(GIVING_ROLES))
         else:
             balances = balances.where(Account.member_id.in_(ids))
             busy = busy.where(HelpRequest.volunteer_id.in_(ids))
