@@ -16,6 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from voice.outbound import DialFailed, Placed
+from wela.provider_errors import may_have_arrived
 
 #: Not worth retrying: the call itself is refused (a bad number). 401/403/404 are wrong settings.
 PERMANENT_HTTP = {400, 422}
@@ -57,8 +58,11 @@ class TwilioDialer:
             raise DialFailed(f"Twilio {exc.status} (code {exc.code}): {exc.msg}"[:500],
                              permanent=exc.status in PERMANENT_HTTP) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
-            # A read timeout means the request reached Twilio and the call may be ringing.
+            # Unless the connection was never made, the call may be ringing: its callback settles it.
             raise DialFailed(f"Twilio unreachable: {type(exc).__name__}",
-                             in_doubt=isinstance(exc, requests.ReadTimeout)) from None
-        except (requests.RequestException, TwilioException, ValueError) as exc:
+                             in_doubt=may_have_arrived(exc)) from None
+        except requests.RequestException as exc:
+            raise DialFailed(f"Twilio error: {type(exc).__name__}: {exc}"[:500],
+                             in_doubt=may_have_arrived(exc)) from None
+        except (TwilioException, ValueError) as exc:
             raise DialFailed(f"Twilio error: {type(exc).__name__}: {exc}"[:500]) from None

@@ -19,6 +19,7 @@ from android_sms_gateway.http import RequestsHttpClient
 
 from ledger.errors import InvalidInput
 from sms.gateways.base import DELIVERED, FAILED, SENT, GatewayError, SendResult
+from wela.provider_errors import may_have_arrived
 
 STATUS = {ProcessState.Pending: SENT, ProcessState.Processed: SENT, ProcessState.Sent: SENT,
           ProcessState.Delivered: DELIVERED, ProcessState.Failed: FAILED,
@@ -78,8 +79,11 @@ class AndroidGateway:
                                permanent=exc.status_code in PERMANENT_HTTP) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise GatewayError(f"Android gateway unreachable: {type(exc).__name__}",
-                               in_doubt=not isinstance(exc, requests.ConnectTimeout)) from None
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+                               in_doubt=may_have_arrived(exc)) from None
+        except requests.RequestException as exc:
+            raise GatewayError(f"Android gateway error: {type(exc).__name__}: {exc}"[:500],
+                               in_doubt=may_have_arrived(exc)) from None
+        except (ValueError, KeyError, TypeError) as exc:
             raise GatewayError(f"Android gateway error: {type(exc).__name__}: {exc}"[:500]) from None
         finally:
             session.close()

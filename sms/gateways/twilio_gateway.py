@@ -19,6 +19,7 @@ from twilio.rest import Client
 
 from ledger.errors import InvalidInput
 from sms.gateways.base import DELIVERED, FAILED, SENT, UNDELIVERED, GatewayError, SendResult
+from wela.provider_errors import may_have_arrived
 
 # Twilio's message statuses in our words. Everything before "delivered" is "sent" for us: the
 # text is in the provider's hands.
@@ -79,8 +80,11 @@ class TwilioGateway:
         except (requests.ConnectionError, requests.Timeout) as exc:
             # Unless the connection was never made, the request may have reached Twilio.
             raise GatewayError(f"Twilio unreachable: {type(exc).__name__}",
-                               in_doubt=not isinstance(exc, requests.ConnectTimeout)) from None
-        except (requests.RequestException, TwilioException, ValueError) as exc:
+                               in_doubt=may_have_arrived(exc)) from None
+        except requests.RequestException as exc:
+            raise GatewayError(f"Twilio error: {type(exc).__name__}: {exc}"[:500],
+                               in_doubt=may_have_arrived(exc)) from None
+        except (TwilioException, ValueError) as exc:
             raise GatewayError(f"Twilio error: {type(exc).__name__}: {exc}"[:500]) from None
 
 

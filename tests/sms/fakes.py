@@ -4,7 +4,8 @@
   with HTTP basic auth, form parameters and JSON answers shaped like Twilio's.
 * ``FakeAndroidGateway``: SMS Gateway for Android's 3rd-party API (``POST /messages``,
   ``GET /messages/{id}``) with basic auth and JSON.
-Both can fail the next N sends with a 500, or take a text and then answer too late (a timeout).
+Both can fail the next N sends with a 500, or take a text and then answer too late (a timeout) or
+not at all (the connection closed with no answer).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import parse_qs, urlparse
+
+DROP = -1.0                       # a "delay" that means: close the connection, answer nothing
 
 
 @dataclass
@@ -48,6 +51,7 @@ class FakeProvider:
         self.fail_next = 0            # answer 500 to the next N sends (nothing taken)
         self.refuse_next = 0          # answer 400 to the next N sends
         self.slow_next = 0            # take the next N sends, then answer after `delay` seconds
+        self.drop_next = 0            # take the next N sends, then hang up without an answer
         self.delay = 1.5
         self.lock = threading.Lock()
         provider = self
@@ -64,6 +68,9 @@ class FakeProvider:
                     provider.requests.append((method, url.path))
                 status, payload, delay = provider.answer(method, url.path, parse_qs(url.query),
                                                          self.headers, body)
+                if delay == DROP:
+                    self.close_connection = True
+                    return
                 if delay:
                     time.sleep(delay)
                 data = json.dumps(payload).encode()
@@ -117,6 +124,9 @@ class FakeProvider:
             if self.slow_next > 0:
                 self.slow_next -= 1
                 delay = self.delay
+            elif self.drop_next > 0:
+                self.drop_next -= 1
+                delay = DROP
             return message, (None, None, delay)
 
     def bodies_to(self, phone: str) -> list[str]:

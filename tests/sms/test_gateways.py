@@ -85,12 +85,21 @@ def test_a_twilio_timeout_is_in_doubt_and_find_sees_the_text_it_took(twilio):
     assert gateway.find(MALEE, OFFER, ref="r-2") is None
 
 
-def test_an_unreachable_twilio_is_a_retryable_error():
+def test_a_twilio_that_hangs_up_without_answering_is_in_doubt(twilio):
+    twilio.drop_next = 1
+    gateway = twilio_gateway(twilio)
+    with pytest.raises(GatewayError) as raised:
+        gateway.send(SOMCHAI, OFFER, ref="r-1")
+    assert raised.value.in_doubt and not raised.value.permanent
+    assert gateway.find(SOMCHAI, OFFER, ref="r-1").provider_id == twilio.messages[0].id
+
+
+def test_an_unreachable_twilio_is_a_retryable_error_and_surely_not_sent():
     fake = FakeTwilio()                      # never started: nobody listens on its port
     fake._server.server_close()
     with pytest.raises(GatewayError) as raised:
         twilio_gateway(fake).send(SOMCHAI, OFFER, ref="r-1")
-    assert not raised.value.permanent
+    assert not raised.value.permanent and not raised.value.in_doubt
 
 
 # --- SMS Gateway for Android ------------------------------------------------------------------
@@ -106,12 +115,21 @@ def test_the_android_gateway_sends_with_our_id_and_finds_it_again(android):
 
 
 @pytest.mark.parametrize("fault, permanent, in_doubt", [
-    ("fail_next", False, False), ("refuse_next", True, False), ("slow_next", False, True)])
+    ("fail_next", False, False), ("refuse_next", True, False), ("slow_next", False, True),
+    ("drop_next", False, True)])
 def test_android_gateway_errors_say_whether_to_retry(android, fault, permanent, in_doubt):
     setattr(android, fault, 1)
     with pytest.raises(GatewayError) as raised:
         android_gateway(android).send(SOMCHAI, OFFER, ref="wela-r-1")
     assert (raised.value.permanent, raised.value.in_doubt) == (permanent, in_doubt)
+
+
+def test_an_unreachable_android_phone_is_a_retryable_error_and_surely_not_sent():
+    fake = FakeAndroidGateway()              # never started: the phone is off
+    fake._server.server_close()
+    with pytest.raises(GatewayError) as raised:
+        android_gateway(fake).send(SOMCHAI, OFFER, ref="wela-r-1")
+    assert not raised.value.permanent and not raised.value.in_doubt
 
 
 def test_a_wrong_android_password_waits_for_the_settings_to_be_fixed(android):

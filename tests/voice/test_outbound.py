@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -33,6 +34,7 @@ class FakeTwilio(ThreadingHTTPServer):
         self.created: list[dict] = []
         self.answers: list[tuple[int, dict]] = []          # queued replies; default 201
         self.delay = 0.0
+        self.hang_up = 0                                   # take the next N calls, answer nothing
 
     def handle_error(self, request, client_address) -> None:
         pass                      # the client gave up (the timeout test): nothing to report
@@ -49,6 +51,10 @@ class _Handler(BaseHTTPRequestHandler):
         form = parse_qs(body)
         server.created.append({"path": self.path, "form": form, "auth": self.headers.get("Authorization", "")})
         time.sleep(server.delay)
+        if server.hang_up:
+            server.hang_up -= 1
+            self.close_connection = True                   # the call is made; its answer is lost
+            return
         status, payload = server.answers.pop(0) if server.answers else (201, {})
         if status == 201:
             payload = {"sid": f"CA{len(server.created):032x}", "status": "queued", "to": form["To"][0],
@@ -194,6 +200,29 @@ def test_a_request_that_times_out_is_in_doubt_until_a_callback_or_the_lease_sett
     twilio.delay = 0
     assert outbound.flush(w) == {"lost": 1}
     assert order_row(w, "second").status == "queued"
+    w.close()
+
+
+def test_twilio_hanging_up_on_a_request_is_in_doubt_and_an_unreachable_twilio_is_tried_again(
+        db, clock, tmp_path, village, twilio):
+    app = build_app(db, clock, tmp_path, None, twilio_api_base=twilio.base)
+    w = app.extensions["wela"]
+    twilio.hang_up = 1
+    queue(w, village)
+    assert outbound.flush(w) == {"in_doubt": 1}
+    assert order_row(w).status == "calling"                  # it may be ringing: not dialled again
+    clock.advance(minutes=10)
+    assert outbound.flush(w) == {} and len(twilio.created) == 1
+    w.close()
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        nobody = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    app = build_app(db, clock, tmp_path, None, twilio_api_base=nobody)
+    w = app.extensions["wela"]
+    queue(w, village, key="second")
+    assert outbound.flush(w) == {"retried": 1}               # never reached Twilio: surely not ringing
+    row = order_row(w, "second")
+    assert (row.status, row.next_attempt_at) == ("queued", clock.now() + timedelta(minutes=5))
     w.close()
 
 
