@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.members import member_by_phone
@@ -30,7 +29,7 @@ from sms.commands import parse
 from sms.handle import handle_incoming, phone_key
 from sms.orm import MAX_INBOUND_BODY, InboundSms
 from sms.outbox import STOP_PURPOSE, enqueue
-from wela.db import atomic
+from wela.db import add_once, atomic
 
 log = logging.getLogger("wela.sms")
 
@@ -77,18 +76,12 @@ def receive(w: Any, *, provider: str, provider_id: str, from_phone: str, body: A
 
 def _store(s: Session, provider: str, provider_id: str, phone: str, text: str, length: int,
            now: datetime) -> Received:
-    found = _find(s, provider, provider_id)
-    if found is None:
-        row = InboundSms(provider=provider, provider_id=provider_id, from_phone=phone, body=text,
-                         body_chars=length, received_at=now)
-        try:
-            with s.begin_nested():
-                s.add(row)
-                s.flush()
-            return Received(row.id, phone, None)
-        except IntegrityError:
-            found = _find(s, provider, provider_id)
-    return Received(found.id, found.from_phone, found.reply_text, duplicate=found.handled_at is not None)
+    row, new = add_once(s, lambda: _find(s, provider, provider_id),
+                        lambda: InboundSms(provider=provider, provider_id=provider_id, from_phone=phone,
+                                           body=text, body_chars=length, received_at=now))
+    if new:
+        return Received(row.id, phone, None)
+    return Received(row.id, row.from_phone, row.reply_text, duplicate=row.handled_at is not None)
 
 
 def _find(s: Session, provider: str, provider_id: str) -> Optional[InboundSms]:

@@ -39,7 +39,6 @@ from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.clock import Clock, SystemClock
@@ -48,7 +47,7 @@ from sms.gateways import GatewayError, SendResult, SmsGateway, build_gateway
 from sms.optout import is_stopped
 from sms.orm import OutboundSms, history_entry
 from sms.segments import segments
-from wela.db import atomic
+from wela.db import add_once, atomic
 
 log = logging.getLogger("wela.sms")
 
@@ -71,24 +70,18 @@ def enqueue(s: Session, *, key: str, to_phone: str, body: str, purpose: str,
             status: str = "queued", provider: Optional[str] = None) -> OutboundSms:
     """Add one text to the outbox unless a row with this key exists (then that row is returned)."""
     key = key[:160]
-    found = s.scalar(select(OutboundSms).where(OutboundSms.key == key))
-    if found is not None:
-        return found
     now = now or SystemClock().now()
-    info = segments(body)
-    row = OutboundSms(key=key, ref=uuid.uuid4().hex, member_id=member_id, to_phone=to_phone, body=body,
-                      template=template[:60], purpose=purpose[:20], request_id=request_id,
-                      segments=info.parts, encoding=info.encoding, urgent=urgent, status=status,
-                      provider=provider, attempts=0, next_attempt_at=None, in_doubt=False,
-                      created_at=now, updated_at=now, sent_at=now if status == "sent" else None,
-                      history=[history_entry(now, status, purpose)])
-    try:
-        with s.begin_nested():
-            s.add(row)
-            s.flush()
-    except IntegrityError:          # a racing twin wrote the same key first: theirs stands
-        return s.scalar(select(OutboundSms).where(OutboundSms.key == key))
-    return row
+
+    def make() -> OutboundSms:
+        info = segments(body)
+        return OutboundSms(key=key, ref=uuid.uuid4().hex, member_id=member_id, to_phone=to_phone, body=body,
+                           template=template[:60], purpose=purpose[:20], request_id=request_id,
+                           segments=info.parts, encoding=info.encoding, urgent=urgent, status=status,
+                           provider=provider, attempts=0, next_attempt_at=None, in_doubt=False,
+                           created_at=now, updated_at=now, sent_at=now if status == "sent" else None,
+                           history=[history_entry(now, status, purpose)])
+
+    return add_once(s, lambda: s.scalar(select(OutboundSms).where(OutboundSms.key == key)), make)[0]
 
 
 # --- sending ---------------------------------------------------------------------------------

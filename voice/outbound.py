@@ -22,14 +22,13 @@ from datetime import datetime, timedelta
 from typing import Any, Optional, Protocol
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.clock import Clock, SystemClock
 from scheduler.ports import CallOrder
 from voice.orm import ORDER_RANK, OutboundCall
 from voice.twiml import Links
-from wela.db import atomic
+from wela.db import add_once, atomic
 
 log = logging.getLogger("wela.voice")
 
@@ -126,19 +125,10 @@ class CallQueue:
 def queue_call(s: Session, order: CallOrder, *, now: datetime,
                due: Optional[datetime] = None) -> OutboundCall:
     key = order.key[:160]
-    found = s.scalar(select(OutboundCall).where(OutboundCall.key == key))
-    if found is not None:
-        return found
-    row = OutboundCall(key=key, member_id=order.member_id, phone=order.phone, purpose=order.purpose,
-                       request_id=order.request_id, status="queued", attempts=0, next_attempt_at=due,
-                       created_at=now, updated_at=now)
-    try:
-        with s.begin_nested():
-            s.add(row)
-            s.flush()
-    except IntegrityError:          # a racing twin queued the same key first: theirs stands
-        return s.scalar(select(OutboundCall).where(OutboundCall.key == key))
-    return row
+    return add_once(s, lambda: s.scalar(select(OutboundCall).where(OutboundCall.key == key)),
+                    lambda: OutboundCall(key=key, member_id=order.member_id, phone=order.phone,
+                                         purpose=order.purpose, request_id=order.request_id, status="queued",
+                                         attempts=0, next_attempt_at=due, created_at=now, updated_at=now))[0]
 
 
 # ── Dialling ──────────────────────────────────────────────────────────────────────

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Optional, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.orm import Member
 from ledger.phones import display_phone
 from scheduler.ports import Message, Notifier
 from voice.orm import CallbackRequest, PendingRegistration
+from wela.db import add_once
 
 CALLBACK_ALERT = "ivr.callback_alert"
 REGISTRATION_ALERT = "ivr.registration_alert"
@@ -29,17 +29,11 @@ def coordinators(s: Session) -> Sequence[Member]:
 def note_callback(s: Session, notifier: Optional[Notifier], *, key: str, call_sid: str, phone: str,
                   member_id: Optional[int], reason: str, now: datetime) -> CallbackRequest:
     """Ask a person to ring ``phone`` back (once per key), and text the coordinators."""
-    found = s.scalar(select(CallbackRequest).where(CallbackRequest.key == key[:120]))
-    if found is not None:
-        return found
-    row = CallbackRequest(key=key[:120], call_sid=call_sid[:64], member_id=member_id,
-                          phone=phone[:40], reason=reason[:30], created_at=now)
-    try:
-        with s.begin_nested():
-            s.add(row)
-            s.flush()
-    except IntegrityError:          # a racing twin noted it first
-        return s.scalar(select(CallbackRequest).where(CallbackRequest.key == key[:120]))
+    row, new = add_once(s, lambda: s.scalar(select(CallbackRequest).where(CallbackRequest.key == key[:120])),
+                        lambda: CallbackRequest(key=key[:120], call_sid=call_sid[:64], member_id=member_id,
+                                                phone=phone[:40], reason=reason[:30], created_at=now))
+    if not new:
+        return row
     member = s.get(Member, member_id) if member_id else None
     _alert(s, notifier, CALLBACK_ALERT, f"callback-alert:{row.id}",
            {"name": member.name if member else "", "phone": _shown(phone)})

@@ -110,6 +110,28 @@ def atomic(sessions: sessionmaker[Session], work: Callable[[Session], T], attemp
     return _retried(once, attempts)
 
 
+def add_once(s: Session, find: Callable[[], Optional[T]], make: Callable[[], T]) -> tuple[T, bool]:
+    """The row a unique key allows once: the one ``find`` finds, else ``make``'s, added in a SAVEPOINT.
+
+    When a racing transaction commits the same key first, theirs stands and this transaction goes on.
+    Returns the row that stands and whether it is the one just made.
+    """
+    found = find()
+    if found is not None:
+        return found, False
+    row = make()
+    try:
+        with s.begin_nested():
+            s.add(row)
+            s.flush()
+    except IntegrityError:
+        found = find()
+        if found is None:                        # another constraint refused the row: not a twin
+            raise
+        return found, False
+    return row, True
+
+
 def _retried(once: Callable[[], T], attempts: int) -> T:
     """Run `once` (one whole transaction) again after a deadlock or a key race, up to `attempts` times."""
     for attempt in range(1, attempts + 1):
