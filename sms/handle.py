@@ -2,7 +2,8 @@
 
 ``handle_incoming(s, env, from_phone, body) -> reply text or None`` is shared by every way a text
 arrives (Twilio, the Android gateway, ``wela sms simulate``). It reads the body with the pure parser
-(sms/commands.py), then calls the scheduler and ledger use cases a volunteer may call: answer an
+(sms/commands.py) and the sender's open offer codes (``read_incoming``; the inbox keeps what it read),
+then calls the scheduler and ledger use cases a volunteer may call: answer an
 offer, report done, balance, pause, stop and start. A rule saying no (``WelaError``) becomes its
 Thai sentence as the reply, after the use case's partial work is rolled back (a savepoint).
 
@@ -19,6 +20,7 @@ Decisions
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Optional
 
@@ -74,13 +76,32 @@ def open_codes(s: Session, member_id: int) -> frozenset[str]:
                HelpRequest.state.in_(("open", "offered", "assigned")))))
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One text as read: the sender's number (E.164 when it parses), their membership, the command."""
+
+    phone: str
+    member: Optional[Member]
+    command: Command
+    body: str
+
+
+def read_incoming(s: Session, from_phone: str, body: Any) -> Incoming:
+    member = member_by_phone(s, from_phone)
+    text = body if isinstance(body, str) else ""
+    return Incoming(phone_key(from_phone), member,
+                    parse(text, open_codes(s, member.id) if member else frozenset()), text)
+
+
 def handle_incoming(s: Session, env: Env, from_phone: str, body: str, *, bank_phone: str = ""
                     ) -> Optional[str]:
     """The reply to one text (None: send nothing). Raises only for bugs, never for bad input."""
-    phone = phone_key(from_phone)
-    member = member_by_phone(s, from_phone)
-    command = parse(body if isinstance(body, str) else "",
-                    open_codes(s, member.id) if member else frozenset())
+    return reply_to(s, env, read_incoming(s, from_phone, body), bank_phone=bank_phone)
+
+
+def reply_to(s: Session, env: Env, text: Incoming, *, bank_phone: str = "") -> Optional[str]:
+    """Run a text read by ``read_incoming`` through the use cases; its reply (None: send nothing)."""
+    phone, member, command = text.phone, text.member, text.command
     if isinstance(command, Stop):
         return _stop(s, env, phone, member)
     if optout.is_stopped(s, phone) and not isinstance(command, Start):
@@ -88,7 +109,7 @@ def handle_incoming(s: Session, env: Env, from_phone: str, body: str, *, bank_ph
     if member is None:
         return _stranger(s, env, phone, bank_phone)
     if isinstance(command, Unknown):
-        return _not_understood(command, body)
+        return _not_understood(command, text.body)
     action = ACTIONS[type(command)]
     try:
         with s.begin_nested():

@@ -21,12 +21,10 @@ from typing import Any, Literal, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.members import member_by_phone
 from prompts_th import catalogue
 from scheduler.context import Env
 from sms import optout
-from sms.commands import parse
-from sms.handle import handle_incoming, phone_key
+from sms.handle import phone_key, read_incoming, reply_to
 from sms.orm import MAX_INBOUND_BODY, InboundSms
 from sms.outbox import STOP_PURPOSE, enqueue
 from wela.db import add_once, atomic
@@ -99,10 +97,10 @@ def _handle(s: Session, env: Env, inbound_id: int, raw: str, reply_via: ReplyVia
     row = _locked(s, inbound_id)
     if row.handled_at is not None:          # a twin of this webhook got here first
         return Received(row.id, row.from_phone, row.reply_text, duplicate=True)
-    member = member_by_phone(s, row.from_phone)
-    row.member_id = member.id if member else None
-    row.command = type(parse(raw)).__name__
-    reply = handle_incoming(s, env, row.from_phone, raw, bank_phone=bank_phone)
+    text = read_incoming(s, row.from_phone, raw)
+    row.member_id = text.member.id if text.member else None
+    row.command = type(text.command).__name__          # as the use cases read it, with the offer codes
+    reply = reply_to(s, env, text, bank_phone=bank_phone)
     if reply and _flooding(s, env, row):
         log.warning("SMS flood from %s: no reply", row.from_phone)
         reply = None

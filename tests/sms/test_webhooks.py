@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from scheduler import offers, requests
+from scheduler.orm import Offer
 from sms.orm import InboundSms, OutboundSms
 from sms.outbox import enqueue
 from tests.sms.conftest import SOMCHAI, SOMSRI, STRANGER
@@ -83,6 +84,16 @@ def test_a_volunteer_accepts_by_sms_and_gets_the_booking_text(client, db, gatewa
     assert any(body.startswith("นัดแล้ว ยายสมศรี ไปหาหมอ") for body in gateway.to(SOMCHAI))
 
 
+def test_the_inbox_keeps_the_command_as_the_bank_read_it_with_the_offers_code(client, db, offered):
+    with db.sessions() as s:
+        [code] = s.scalars(select(Offer.code).where(Offer.request_id == offered)).all()
+    signed_post(client, "/sms/incoming", twilio_form(f"1{code}"))        # "1" and the code, no space
+    assert request_state(db, offered) == "assigned"
+    with db.sessions() as s:
+        stored = s.scalars(select(InboundSms)).one()
+    assert (stored.command, stored.member_id is not None) == ("Accept", True)
+
+
 def test_a_forged_twilio_webhook_is_refused_and_changes_nothing(client, db, offered):
     form = twilio_form("1")
     for headers in ({}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}):
@@ -136,7 +147,7 @@ def test_bad_bodies_get_a_thai_answer_never_a_trace(client, db, offered, body, r
 def test_a_failure_inside_the_bank_is_an_apology_not_a_trace(client, db, offered, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is full")
-    monkeypatch.setattr("sms.inbound.handle_incoming", broken)
+    monkeypatch.setattr("sms.inbound.reply_to", broken)
     response = signed_post(client, "/sms/incoming", twilio_form("1"))
     assert twiml_reply(response) == ["ขออภัยค่ะ ระบบขัดข้อง กรุณาลองใหม่อีกครั้งค่ะ"]
     assert b"disk" not in response.data
