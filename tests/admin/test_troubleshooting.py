@@ -36,11 +36,12 @@ def calls(app, clock):  # noqa: ANN001, ANN201
     now = clock.now()
     with app.extensions["wela"].sessions.begin() as s:
         s.add(VoiceCall(call_sid="CA1", direction="inbound", from_phone="+66812345678", to_phone="+6621234567",
-                        member_id=1, node="coordinator", started_at=now - timedelta(hours=1),
-                        status="completed", duration_s=95, needed_person=True, tasks=["ask"]))
+                        member_id=1, node="dial", started_at=now - timedelta(hours=1),
+                        ended_at=now - timedelta(minutes=58), status="completed", duration_s=95,
+                        needed_person=True, tasks=["ask"]))
         s.add(VoiceCall(call_sid="CA2", direction="inbound", from_phone="+66891114455", to_phone="+6621234567",
-                        member_id=3, node="main", started_at=now, status="completed", duration_s=20,
-                        tasks=["balance"]))
+                        member_id=3, node="main", started_at=now, ended_at=now, status="completed",
+                        duration_s=20, tasks=["balance"]))
         s.add(OutboundCall(key="remind:1", member_id=1, phone="+66812345678", purpose="reminder",
                            status="no-answer", attempts=3, created_at=now, updated_at=now))
         s.add(CallbackRequest(key="cb:1", call_sid="CA1", member_id=1, phone="+66812345678",
@@ -53,6 +54,7 @@ def test_the_outbox_lists_texts_and_marks_the_failed_one(outbox, manager):
     assert "ทั้งหมด 2 ข้อความ" in page
     assert "ส่งไม่สำเร็จ" in page and "ถึงผู้รับแล้ว" in page
     assert "30003 Unreachable destination handset" in page and "089-111-2233" in page
+    assert "เสนองาน" in page and ">offer<" not in page
 
 
 def test_the_outbox_filters_problems_and_phone(outbox, manager):
@@ -77,8 +79,10 @@ def test_the_dashboard_counts_failed_texts_and_calls_that_needed_a_person(outbox
 
 def test_the_call_log_shows_calls_callbacks_and_failed_reminders(calls, manager):
     page = text_of(manager.get("/trouble/calls"))
-    assert "รอโทรกลับ" in page and "no_coordinator" in page
+    assert "รอโทรกลับ" in page and "ยังไม่ได้ตั้งเบอร์เจ้าหน้าที่" in page
     assert "ยายสมศรี ใจดี" in page and "081-234-5678" in page and "ไม่มีคนรับ" in page
+    assert "ขอความช่วยเหลือ" in page and "ฟังเวลาคงเหลือ" in page and "เมนูหลัก" in page   # no codes
+    assert "เตือนนัด" in page and "no_coordinator" not in page and "balance" not in page
     only = text_of(manager.get("/trouble/calls?person=1"))
     assert "มาลี ศรีสุข" not in only.split("<tbody>")[1].split("</tbody>")[0]
 

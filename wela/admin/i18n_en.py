@@ -1,5 +1,6 @@
 """English for the admin pages' Thai phrases (the English toggle). Keys are the Thai as the pages write it."""
 # flake8: noqa: E501
+from voice.stats import NODE_LABELS
 
 PHRASES: dict[str, str] = {
     'SMS ที่ส่งออก': 'Outgoing SMS',
@@ -461,4 +462,31 @@ PHRASES: dict[str, str] = {
     'ไม่ใช่สมาชิก': 'Not a member',
     'ไม่ได้ช่วย ไม่ต้องจ่าย': 'No help given: do not pay',
     'ไม่ได้รับความช่วยเหลือ': 'Did not receive the help',
+    'เสนองาน': 'Offer',
+    'แจ้งนัด': 'Booking',
+    'เตือนนัด': 'Reminder',
+    'แจ้งได้รับเวลา': 'Paid',
+    'แจ้งยกเลิก': 'Cancelled',
+    'แจ้งเจ้าหน้าที่': 'Staff alert',
+    'ตอบข้อความ': 'Reply',
+    'ยืนยันการหยุดรับ SMS': 'Stop confirmed',
+    'ส่งเอง': 'Sent by hand',
+    'ขอความช่วยเหลือ': 'Asked for help',
+    'ยืนยันการช่วยเหลือ': 'Confirmed a visit',
+    'ฟังเวลาคงเหลือ': 'Heard the balance',
+    'ยืนยันตัวด้วยรหัส': 'Identified by PIN',
+    'ฝากชื่อสมัครสมาชิก': 'Left a name to join',
+    'โทรกลับสายที่วางไป': 'Call back a missed call',
+    'ถามว่าได้รับความช่วยเหลือหรือยัง': 'Ask whether the help came',
+    'ระบบขัดข้องระหว่างสาย': 'System fault during the call',
+    'ยังไม่ได้ตั้งเบอร์เจ้าหน้าที่': 'No coordinator number set',
+    'เจ้าหน้าที่ไม่รับสาย': 'The coordinator did not answer',
+    'บันทึกคำขอไม่สำเร็จ': 'The request could not be saved',
+    'บันทึกการยืนยันไม่สำเร็จ': 'The confirmation could not be saved',
+    'ระบบโทรกลับไม่ติด': 'The callback did not get through',
+    'วางสายที่': 'Hung up at',
+    'รายการที่ทำ': 'Tasks done',
 }
+
+# The call menu's places, as voice/stats.py names them for staff in both languages.
+PHRASES.update(NODE_LABELS.values())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from voice.stats import NODE_LABELS
 from wela.admin import troubleshooting
 from wela.admin.security import requires
 from wela.admin.web import page_args, wela
@@ -13,6 +14,18 @@ SMS_STATUS_TH = {"queued": "รอส่ง", "sending": "กำลังส่�
 CALL_STATUS_TH = {"queued": "รอโทร", "calling": "กำลังโทร", "in-progress": "กำลังคุย", "completed": "จบแล้ว",
                   "busy": "สายไม่ว่าง", "no-answer": "ไม่มีคนรับ", "failed": "โทรไม่สำเร็จ",
                   "canceled": "ยกเลิก"}
+# What each text, call and callback was for, in the coordinator's words (the codes are the programs').
+SMS_PURPOSE_TH = {"offer": "เสนองาน", "assigned": "แจ้งนัด", "reminder": "เตือนนัด", "paid": "แจ้งได้รับเวลา",
+                  "cancelled": "แจ้งยกเลิก", "alert": "แจ้งเจ้าหน้าที่", "reply": "ตอบข้อความ",
+                  "stop": "ยืนยันการหยุดรับ SMS", "manual": "ส่งเอง"}
+CALL_TASK_TH = {"ask": "ขอความช่วยเหลือ", "confirm": "ยืนยันการช่วยเหลือ", "balance": "ฟังเวลาคงเหลือ",
+                "identify": "ยืนยันตัวด้วยรหัส", "register": "ฝากชื่อสมัครสมาชิก"}
+CALL_NODE_TH = {node: th for node, (th, _en) in NODE_LABELS.items()}
+CALL_PURPOSE_TH = {"callback": "โทรกลับสายที่วางไป", "reminder": "เตือนนัด",
+                   "confirm": "ถามว่าได้รับความช่วยเหลือหรือยัง"}
+CALLBACK_REASON_TH = {"error": "ระบบขัดข้องระหว่างสาย", "no_coordinator": "ยังไม่ได้ตั้งเบอร์เจ้าหน้าที่",
+                      "no_answer": "เจ้าหน้าที่ไม่รับสาย", "ask_failed": "บันทึกคำขอไม่สำเร็จ",
+                      "confirm_failed": "บันทึกการยืนยันไม่สำเร็จ", "callback_failed": "ระบบโทรกลับไม่ติด"}
 
 
 @bp.route("/sms")
@@ -26,7 +39,7 @@ def sms_outbox():  # noqa: ANN201
     with wela().reads() as s:
         page = troubleshooting.sms_outbox(s, status=status, phone=phone, limit=size, offset=offset)
     return render_template("admin/sms_outbox.html", page=page, number=number, size=size,
-                           status=status, phone=phone, status_th=SMS_STATUS_TH)
+                           status=status, phone=phone, status_th=SMS_STATUS_TH, purpose_th=SMS_PURPOSE_TH)
 
 
 @bp.route("/calls")
@@ -41,4 +54,5 @@ def calls():  # noqa: ANN201
         orders = troubleshooting.call_orders(s)
     return render_template("admin/calls.html", page=page, callbacks=callbacks, orders=orders,
                            number=number, size=size, only_person=only_person, phone=phone,
-                           status_th=CALL_STATUS_TH)
+                           status_th=CALL_STATUS_TH, task_th=CALL_TASK_TH, node_th=CALL_NODE_TH,
+                           purpose_th=CALL_PURPOSE_TH, reason_th=CALLBACK_REASON_TH)
