@@ -14,7 +14,7 @@ from ledger.orm import Member
 from scheduler.context import Env
 from scheduler.jobs import enqueue
 from scheduler.offers import outside_quiet_hours, pick_offer
-from scheduler.orm import HelpRequest, Job, Offer
+from scheduler.orm import HelpRequest, Job, Offer, RequestEvent
 from scheduler.ports import CallOrder, Message
 from scheduler.requests import cancel_jobs, describe, escalate, load_request, record
 
@@ -178,12 +178,19 @@ def remind_elder(s: Session, env: Env, job: Job) -> None:
 
 
 def ask_confirmation(s: Session, env: Env, job: Job) -> None:
+    """Call the elder to confirm the visit: after its planned end, or after the volunteer's "done",
+    whichever comes first (one call: the later job finds the elder already asked)."""
     req = _assigned(s, job)
-    if req is None:
+    if req is None or _asked(s, req):
         return
     elder = s.get(Member, req.member_id)
     env.calls.place(s, CallOrder(elder.id, elder.phone, "confirm", f"confirm-call:{req.id}", req.id))
     record(s, env, req, "confirmation_asked", "system")
+
+
+def _asked(s: Session, req: HelpRequest) -> bool:
+    return s.scalar(select(RequestEvent.id).where(RequestEvent.request_id == req.id,
+                                                  RequestEvent.kind == "confirmation_asked").limit(1)) is not None
 
 
 def confirm_timeout(s: Session, env: Env, job: Job) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ledger.clock import BANGKOK, as_utc
 from scheduler import offers, requests, visits
-from scheduler.orm import HelpRequest, Offer
+from scheduler.orm import HelpRequest, Offer, RequestEvent
 from scheduler.runner import Runner
 from wela.db import atomic
 
@@ -81,6 +81,18 @@ def test_the_elder_is_called_to_confirm_half_an_hour_after_the_planned_end(db, e
     assert calls(env, "confirm") == []
     at(clock, runner, local(MONDAY, 10, 30))
     assert [(c.member_id, c.request_id) for c in calls(env, "confirm")] == [(village.somsri, monday_clinic_ride)]
+
+
+def test_the_elder_is_asked_once_when_the_volunteer_reports_done_after_the_call(db, env, clock, village,
+                                                                             runner, monday_clinic_ride):
+    at(clock, runner, local(MONDAY, 10, 30))                   # the planned end's call
+    run(db, lambda s: visits.report_done(s, env, request_id=monday_clinic_ride, volunteer_id=village.somchai))
+    at(clock, runner, local(MONDAY, 10, 45))                   # "done" asks again ten minutes later
+    assert len(calls(env, "confirm")) == 1
+    with db.sessions() as s:
+        asked = s.scalars(select(RequestEvent.id).where(RequestEvent.request_id == monday_clinic_ride,
+                                                        RequestEvent.kind == "confirmation_asked")).all()
+    assert len(asked) == 1
 
 
 def test_no_reminders_for_a_cancelled_visit(db, env, clock, village, runner, monday_clinic_ride):
