@@ -71,6 +71,20 @@ def test_the_manager_confirms_for_the_elder_after_the_visit_and_the_volunteer_is
     req = request_row(app)
     assert req.state == "paid" and req.paid_minutes == 90
     assert minutes_of(app, 2) == 120 + 90 and minutes_of(app, 1) == 120 - 90
+    page = text_of(assigned.get("/requests/1"))
+    assert "(หน้าเว็บ · admin)" in page and "web:admin" not in page
+    cards = page.split('<div class="grid2">')[1].split(">ประวัติ<")[0]
+    assert cards.count("<section") == 2                          # the facts and the history: no empty box
+
+
+@pytest.mark.parametrize("actor, shown", [
+    ("system", "ระบบ"), ("ivr:CA279269f7245c4c92b4f537e5e21a8b1e", "ทางโทรศัพท์"), ("sms:2", "SMS · สมชาย รักษ์ดี"),
+    ("volunteer:2", "สมชาย รักษ์ดี"), ("cli:somjai:for:2", "คำสั่งในเครื่อง · somjai แทน สมชาย รักษ์ดี"),
+    ("web", "หน้าเว็บ"), ("sms:99", "sms:99"), ("importer-v2", "importer-v2")])
+def test_the_history_says_who_in_words_not_tags(actor, shown):
+    from wela.admin.views.requests import who
+
+    assert who(actor, {1: "ยายสมศรี ใจดี", 2: "สมชาย รักษ์ดี"}) == shown
 
 
 def test_a_dispute_is_resolved_by_paying_part_of_the_time(assigned, app, clock):

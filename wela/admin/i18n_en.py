@@ -486,6 +486,11 @@ PHRASES: dict[str, str] = {
     'ระบบโทรกลับไม่ติด': 'The callback did not get through',
     'วางสายที่': 'Hung up at',
     'รายการที่ทำ': 'Tasks done',
+    'ระบบ': 'the system',
+    'ข้อมูลตัวอย่าง': 'demo data',
+    'ทางโทรศัพท์': 'by phone',
+    'SMS · {name}': 'SMS · {name}',
+    'แทน {name}': 'for {name}',
 }
 
 # The call menu's places, as voice/stats.py names them for staff in both languages.

@@ -27,6 +27,33 @@ EVENT_TH = {"created": "บันทึกคำขอ", "offered": "เสน�
             "confirmation_asked": "โทรถามผู้รับบริการ"}
 
 
+WAYS_TH = {"web": "หน้าเว็บ", "cli": "คำสั่งในเครื่อง"}
+
+
+def who(actor: str, names: dict[int, str]) -> str:
+    """Who did it, as the history shows it: a name and the way, not the program's tag
+    ("ivr:CA1f…" is by phone, "sms:4" member 4 by SMS, "cli:somjai:for:4" somjai at the computer
+    for member 4)."""
+    actor, _for, for_id = actor.partition(":for:")
+    kind, _sep, rest = actor.partition(":")
+    if kind == "system":
+        shown = _("ระบบ")
+    elif kind == "demo":
+        shown = _("ข้อมูลตัวอย่าง")
+    elif kind == "ivr":
+        shown = _("ทางโทรศัพท์")
+    elif kind in ("sms", "volunteer") and rest.isdigit():
+        name = names.get(int(rest), "")
+        shown = (_("SMS · {name}", name=name) if kind == "sms" else name) if name else actor
+    elif kind in WAYS_TH:
+        shown = f"{_(WAYS_TH[kind])} · {rest}" if rest else _(WAYS_TH[kind])
+    else:
+        shown = actor
+    if for_id.isdigit() and int(for_id) in names:
+        shown += " " + _("แทน {name}", name=names[int(for_id)])
+    return shown
+
+
 def _names(s, reqs) -> dict[int, str]:  # noqa: ANN001
     ids = {r.member_id for r in reqs} | {r.volunteer_id for r in reqs if r.volunteer_id}
     if not ids:
@@ -96,7 +123,7 @@ def _page(request_id: int, status: int = 200, **forms):  # noqa: ANN003, ANN202
     happened = req.planned_start is not None and as_utc(req.planned_start) <= w.clock.now()
     return render_template(
         "admin/request.html", req=req, events=events, offers=offers, names=names, ideas=ideas,
-        choices=choices, state_th=STATE_TH, event_th=EVENT_TH,
+        choices=choices, state_th=STATE_TH, event_th=EVENT_TH, who=who,
         can_cancel=can_move(req.state, "cancelled"),
         can_confirm=req.state == "done" or (req.state == "assigned" and happened),
         assign_form=forms.get("assign_form") or AssignForm(),
