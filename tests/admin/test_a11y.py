@@ -16,7 +16,7 @@ PAGES = ["/", "/members", "/members/1", "/members/new", "/members/1/edit", "/mem
          "/members/import", "/requests", "/requests/new", "/requests/1", "/ledger", "/ledger/transfer",
          "/ledger/donate", "/ledger/grant", "/ledger/loan", "/ledger/1/reverse", "/ledger/close-month",
          "/ledger/settings", "/ledger/check", "/announcements", "/announcements/new", "/staff/users",
-         "/staff/audit", "/trouble/sms", "/trouble/calls", "/account/password"]
+         "/staff/audit", "/trouble/sms", "/trouble/sms/in", "/trouble/calls", "/account/password"]
 
 
 class Fields(HTMLParser):

@@ -47,7 +47,7 @@ def _cases():  # noqa: ANN202
                  "requests.confirm", "ledger.journal", "ledger.transfer", "ledger.donate", "ledger.grant",
                  "ledger.loan", "ledger.reverse", "ledger.close_month", "ledger.settings", "ledger.check",
                  "announcements.index", "announcements.new", "announcements.detail", "announcements.audio",
-                 "announcements.download", "trouble.sms_outbox", "trouble.calls", "staff.users",
+                 "announcements.download", "trouble.sms_outbox", "trouble.sms_inbox", "trouble.calls", "staff.users",
                  "staff.toggle_active", "staff.reset_password", "staff.audit_trail", "auth.password",
                  "members.pin"]
     return [(role, endpoint) for role in ("manager", "headman", "auditor") for endpoint in endpoints]

@@ -1,4 +1,4 @@
-"""SMS outbox and call log pages: why a volunteer got no text, which calls needed a person."""
+"""SMS outbox, inbox and call log pages: why a volunteer got no text, what they answered, which calls needed a person."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from sms.orm import OutboundSms
+from sms.orm import InboundSms, OutboundSms
 from tests.admin.conftest import text_of
 from voice.orm import CallbackRequest, OutboundCall, VoiceCall
 
@@ -25,6 +25,36 @@ def outbox(app, clock):  # noqa: ANN001, ANN201
                               last_error=error, created_at=now, updated_at=now, sent_at=now,
                               history=[{"at": now.isoformat(), "status": status}]))
     return app
+
+
+@pytest.fixture
+def inbox(app, clock):  # noqa: ANN001, ANN201
+    """สมชาย accepted offer 482; a stranger said hello; มาลี's "ยอด" met a fault."""
+    now = clock.now()
+    with app.extensions["wela"].sessions.begin() as s:
+        for i, (member, phone, body, command, reply, error) in enumerate([
+                (2, "+66891112233", "1482", "Accept", None, None),
+                (None, "+66899999999", "สวัสดีค่ะ", "Unknown", "ขออภัยค่ะ เบอร์นี้ไม่มีในทะเบียนธนาคารเวลา", None),
+                (3, "+66891114455", "ยอด", "Balance", "ขออภัยค่ะ ระบบขัดข้อง", "OperationalError: disk I/O error")]):
+            s.add(InboundSms(provider="twilio", provider_id=f"SM{i}", from_phone=phone, body=body,
+                             body_chars=len(body), received_at=now - timedelta(minutes=10 - i), member_id=member,
+                             command=command, handled_at=now, reply_text=reply, error=error))
+    return app
+
+
+def test_the_inbox_shows_each_text_how_the_bank_read_it_and_what_it_answered(inbox, manager):
+    page = text_of(manager.get("/trouble/sms/in"))
+    assert "ทั้งหมด 3 ข้อความ" in page and "1482" in page and "สวัสดีค่ะ" in page
+    assert "รับงาน" in page and "อ่านไม่ออก" in page and "ถามเวลาคงเหลือ" in page and "Accept" not in page
+    assert "ข้อความนัดหมายเป็นคำตอบ" in page and "ขออภัยค่ะ เบอร์นี้ไม่มีในทะเบียนธนาคารเวลา" in page
+    assert "ระบบขัดข้อง" in page and "disk I/O error" in page and "ไม่ใช่สมาชิก" in page
+    only = text_of(manager.get("/trouble/sms/in", query_string={"phone": "089-111-2233"}))
+    assert "ทั้งหมด 1 ข้อความ" in only and "สมชาย รักษ์ดี" in only
+
+
+def test_the_auditor_reads_the_inbox_without_full_phone_numbers(inbox, auditor):
+    page = text_of(auditor.get("/trouble/sms/in"))
+    assert "089-xxx-2233" in page and "089-111-2233" not in page
 
 
 @pytest.fixture
@@ -90,7 +120,9 @@ def test_the_call_log_shows_calls_callbacks_and_failed_reminders(calls, manager)
 def test_without_the_tables_the_pages_say_so_instead_of_failing(app, manager):
     with app.extensions["wela"].engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS sms_outbox"))
+        conn.execute(text("DROP TABLE IF EXISTS sms_inbox"))
         conn.execute(text("DROP TABLE IF EXISTS voice_calls"))
     assert "ยังไม่มีตาราง SMS ในฐานข้อมูล" in text_of(manager.get("/trouble/sms"))
+    assert "ยังไม่มีตาราง SMS ในฐานข้อมูล" in text_of(manager.get("/trouble/sms/in"))
     assert "ยังไม่มีตารางบันทึกการโทรในฐานข้อมูล" in text_of(manager.get("/trouble/calls"))
     assert manager.get("/").status_code == 200

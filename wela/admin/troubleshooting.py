@@ -1,4 +1,4 @@
-"""Read-only views of the SMS outbox and the call log, for finding out why someone was not reached.
+"""Read-only views of the SMS outbox and inbox and the call log, for finding out why someone was not reached.
 
 The tables belong to the sms and voice packages; this module only reads them, and answers
 "nothing to show" while a table is not in the database yet (an older schema).
@@ -79,6 +79,22 @@ def sms_outbox(s: Session, *, status: str = "", phone: str = "", limit: int = 50
     rows = s.scalars(select(OutboundSms).where(*cond).order_by(OutboundSms.id.desc())
                      .limit(limit).offset(offset)).all()
     total = s.scalar(select(func.count(OutboundSms.id)).where(*cond)) or 0
+    return Page(rows, total, names=_names(s, {r.member_id for r in rows}))
+
+
+def sms_inbox(s: Session, *, phone: str = "", limit: int = 50, offset: int = 0) -> Page:
+    """Texts received, newest first: what each said, how the bank read it, what it answered."""
+    if not _has(s, "sms_inbox"):
+        return Page([], 0, available=False)
+    from sms.orm import InboundSms
+
+    cond = []
+    digits = _phone_digits(phone)
+    if len(digits) >= 3:
+        cond.append(InboundSms.from_phone.contains(digits))
+    rows = s.scalars(select(InboundSms).where(*cond).order_by(InboundSms.id.desc())
+                     .limit(limit).offset(offset)).all()
+    total = s.scalar(select(func.count(InboundSms.id)).where(*cond)) or 0
     return Page(rows, total, names=_names(s, {r.member_id for r in rows}))
 
 

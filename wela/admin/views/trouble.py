@@ -1,4 +1,4 @@
-"""SMS outbox and call log pages, for troubleshooting (read only)."""
+"""SMS outbox, SMS inbox and call log pages, for troubleshooting (read only)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -18,6 +18,10 @@ CALL_STATUS_TH = {"queued": "รอโทร", "calling": "กำลังโท
 SMS_PURPOSE_TH = {"offer": "เสนองาน", "assigned": "แจ้งนัด", "reminder": "เตือนนัด", "paid": "แจ้งได้รับเวลา",
                   "cancelled": "แจ้งยกเลิก", "alert": "แจ้งเจ้าหน้าที่", "reply": "ตอบข้อความ",
                   "stop": "ยืนยันการหยุดรับ SMS", "manual": "ส่งเอง"}
+# How the bank read a text (sms.commands' classes, as sms.inbound stores them).
+SMS_COMMAND_TH = {"Accept": "รับงาน", "Decline": "ไม่รับงาน", "Done": "แจ้งว่าช่วยเสร็จ", "Balance": "ถามเวลาคงเหลือ",
+                  "Pause": "ขอพัก", "Stop": "ขอหยุดรับ SMS", "Start": "ขอรับ SMS อีกครั้ง", "Help": "ขอดูคำสั่ง",
+                  "Unknown": "อ่านไม่ออก"}
 CALL_TASK_TH = {"ask": "ขอความช่วยเหลือ", "confirm": "ยืนยันการช่วยเหลือ", "balance": "ฟังเวลาคงเหลือ",
                 "identify": "ยืนยันตัวด้วยรหัส", "register": "ฝากชื่อสมัครสมาชิก"}
 CALL_NODE_TH = {node: th for node, (th, _en) in NODE_LABELS.items()}
@@ -40,6 +44,17 @@ def sms_outbox():  # noqa: ANN201
         page = troubleshooting.sms_outbox(s, status=status, phone=phone, limit=size, offset=offset)
     return render_template("admin/sms_outbox.html", page=page, number=number, size=size,
                            status=status, phone=phone, status_th=SMS_STATUS_TH, purpose_th=SMS_PURPOSE_TH)
+
+
+@bp.route("/sms/in")
+@requires("trouble:view")
+def sms_inbox():  # noqa: ANN201
+    number, size, offset = page_args(request.args.get("page"))
+    phone = request.args.get("phone", "")[:30]
+    with wela().reads() as s:
+        page = troubleshooting.sms_inbox(s, phone=phone, limit=size, offset=offset)
+    return render_template("admin/sms_inbox.html", page=page, number=number, size=size, phone=phone,
+                           command_th=SMS_COMMAND_TH)
 
 
 @bp.route("/calls")
