@@ -1,7 +1,10 @@
 """What needs a person: callback requests for the coordinator, and strangers' pending registrations.
 
 Both are rows written once per call (by key) and announced to the bank's coordinators by SMS
-through the scheduler's Notifier, in the same transaction as the call step that caused them.
+through the scheduler's Notifier, in the same transaction as the call step that caused them. The
+coordinator settles each by hand (the calls page, or ``wela voice callback-done`` /
+``registration-done``): a callback once rung back, a registration once the stranger is registered
+or turned away. Settling twice changes nothing.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.errors import InvalidInput, NotFound
 from ledger.orm import Member
 from ledger.phones import display_phone
 from scheduler.ports import Message, Notifier
@@ -62,6 +66,31 @@ def open_callbacks(s: Session, limit: int = 200) -> Sequence[CallbackRequest]:
 def pending_registrations(s: Session, limit: int = 200) -> Sequence[PendingRegistration]:
     return s.scalars(select(PendingRegistration).where(PendingRegistration.state == "pending")
                      .order_by(PendingRegistration.id).limit(limit)).all()
+
+
+def close_callback(s: Session, callback_id: int, *, by: str, now: datetime) -> CallbackRequest:
+    """The caller has been rung back: off the waiting list (the first time; again changes nothing)."""
+    row = s.get(CallbackRequest, callback_id, with_for_update=True)
+    if row is None:
+        raise NotFound("ไม่พบรายการโทรกลับนี้", f"no callback request {callback_id}")
+    if row.done_at is None:
+        row.done_at, row.done_by = now, by[:120]
+    return row
+
+
+REGISTRATION_OUTCOMES = ("registered", "dropped")
+
+
+def settle_registration(s: Session, registration_id: int, outcome: str) -> PendingRegistration:
+    """The coordinator registered the stranger (``registered``) or will not (``dropped``)."""
+    if outcome not in REGISTRATION_OUTCOMES:
+        raise InvalidInput("ผลการสมัครไม่ถูกต้อง", f"outcome must be one of {REGISTRATION_OUTCOMES}")
+    row = s.get(PendingRegistration, registration_id, with_for_update=True)
+    if row is None:
+        raise NotFound("ไม่พบผู้ขอสมัครรายนี้", f"no pending registration {registration_id}")
+    if row.state == "pending":
+        row.state = outcome
+    return row
 
 
 def _alert(s: Session, notifier: Optional[Notifier], template: str, key: str, slots: dict) -> None:

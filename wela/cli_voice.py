@@ -1,4 +1,5 @@
-"""`wela call` (walk the phone menu in a terminal) and `wela voice …` (stats, calls, callbacks, fallback).
+"""`wela call` (walk the phone menu in a terminal) and `wela voice …` (stats, calls, who waits for a person
+(callbacks, strangers asking to join) and settling them, fallback).
 
 ``wela call 081-234-5678`` runs the real webhooks in process (Flask's test client, signed like
 Twilio when an Auth Token is set) and prints what the caller hears, in Thai (and English with
@@ -24,11 +25,12 @@ from ledger.phones import display_phone, parse_phone
 from ledger.settings import put_setting
 from voice import calls, outbound
 from voice.orm import OutboundCall
-from voice.people import open_callbacks, pending_registrations
+from voice.people import (REGISTRATION_OUTCOMES, close_callback, open_callbacks, pending_registrations,
+                          settle_registration)
 from voice.simulator import ACCOUNT_SID, Phone, Turn, english_of
 from voice.stats import summary
 from wela.app import wela
-from wela.cli_support import cli_errors, json_option, print_json, print_table
+from wela.cli_support import actor, by_option, cli_errors, json_option, print_json, print_table
 from wela.db import atomic
 
 DIAL_ENDINGS = ("completed", "busy", "no-answer", "failed")
@@ -202,6 +204,27 @@ def callbacks(as_json: bool) -> None:
         print_json(rows)
     else:
         print_table(rows, ["kind", "id", "phone", "member", "reason", "created_at"])
+
+
+@voice_group.command("callback-done")
+@click.argument("callback_id", type=int)
+@by_option
+@cli_errors
+def callback_done(callback_id: int, by: Optional[str]) -> None:
+    """Mark a caller rung back: they leave `wela voice callbacks` and the dashboard's count."""
+    w = wela()
+    row = atomic(w.sessions, lambda s: close_callback(s, callback_id, by=actor(by), now=w.clock.now()))
+    click.echo(f"โทรกลับแล้ว / rung back: #{row.id} {row.phone}")
+
+
+@voice_group.command("registration-done")
+@click.argument("registration_id", type=int)
+@click.argument("outcome", type=click.Choice(REGISTRATION_OUTCOMES))
+@cli_errors
+def registration_done(registration_id: int, outcome: str) -> None:
+    """A stranger who left their name by phone: REGISTERED as a member (`wela members add`) or DROPPED."""
+    row = atomic(wela().sessions, lambda s: settle_registration(s, registration_id, outcome))
+    click.echo(f"บันทึกแล้ว / saved: #{row.id} {row.phone} {row.state}")
 
 
 @voice_group.command("missed-calls")

@@ -47,6 +47,13 @@ def test_a_request_entered_for_an_elder_lands_on_the_board(asked, app):
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.target == "request:1")) == "request:create"
 
 
+def test_an_elder_s_voice_message_can_be_heard_from_the_request_page(asked, app):
+    with app.extensions["wela"].sessions.begin() as s:
+        s.get(HelpRequest, 1).voice_message_url = "https://api.twilio.com/Recordings/RE7"
+    page = text_of(asked.get("/requests/1"))
+    assert "ข้อความเสียง" in page and '<audio controls preload="none" src="https://api.twilio.com/Recordings/RE7">' in page
+
+
 def test_the_request_page_suggests_volunteers_with_a_one_line_reason(asked):
     page = text_of(asked.get("/requests/1"))
     assert "มอบหมายให้ สมชาย รักษ์ดี" in page

@@ -14,7 +14,7 @@ from wela.admin.security import PERMISSIONS, PUBLIC_ENDPOINTS
 
 AREAS = ("auth", "dashboard", "members", "requests", "ledger", "announcements", "trouble", "staff")
 URL_VALUES = {"member_id": 1, "request_id": 1, "transfer_id": 1, "announcement_id": 1, "user_id": 2,
-              "fmt": "csv", "code": "en"}
+              "fmt": "csv", "code": "en", "callback_id": 1, "registration_id": 1, "outcome": "dropped"}
 
 
 def admin_rules(app):  # noqa: ANN001, ANN201
@@ -47,7 +47,8 @@ def _cases():  # noqa: ANN202
                  "requests.confirm", "ledger.journal", "ledger.transfer", "ledger.donate", "ledger.grant",
                  "ledger.loan", "ledger.reverse", "ledger.close_month", "ledger.settings", "ledger.check",
                  "announcements.index", "announcements.new", "announcements.detail", "announcements.audio",
-                 "announcements.download", "trouble.sms_outbox", "trouble.sms_inbox", "trouble.calls", "staff.users",
+                 "announcements.download", "trouble.sms_outbox", "trouble.sms_inbox", "trouble.calls", "trouble.callback_done",
+                 "trouble.registration_settled", "staff.users",
                  "staff.toggle_active", "staff.reset_password", "staff.audit_trail", "auth.password",
                  "members.pin"]
     return [(role, endpoint) for role in ("manager", "headman", "auditor") for endpoint in endpoints]

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from sms.orm import InboundSms, OutboundSms
 from tests.admin.conftest import text_of
-from voice.orm import CallbackRequest, OutboundCall, VoiceCall
+from voice.orm import CallbackRequest, OutboundCall, PendingRegistration, VoiceCall
+from wela.admin.orm import AuditEntry
 
 
 @pytest.fixture
@@ -61,7 +62,8 @@ def test_the_auditor_reads_the_inbox_without_full_phone_numbers(inbox, auditor):
 def calls(app, clock):  # noqa: ANN001, ANN201
     """ยายสมศรี's call that needed a person, and a reminder call nobody answered."""
     engine = app.extensions["wela"].engine
-    for table in (OutboundCall.__table__, VoiceCall.__table__, CallbackRequest.__table__):
+    for table in (OutboundCall.__table__, VoiceCall.__table__, CallbackRequest.__table__,
+                  PendingRegistration.__table__):
         table.create(engine, checkfirst=True)          # until the voice migration is in every database
     now = clock.now()
     with app.extensions["wela"].sessions.begin() as s:
@@ -76,6 +78,9 @@ def calls(app, clock):  # noqa: ANN001, ANN201
                            status="no-answer", attempts=3, created_at=now, updated_at=now))
         s.add(CallbackRequest(key="cb:1", call_sid="CA1", member_id=1, phone="+66812345678",
                               reason="no_coordinator", created_at=now))
+        s.add(PendingRegistration(call_sid="CA3", phone="+66899990000", created_at=now,
+                                  name_recording_url="https://api.twilio.com/Recordings/RE1",
+                                  village_recording_url="https://api.twilio.com/Recordings/RE2"))
     return app
 
 
@@ -115,6 +120,39 @@ def test_the_call_log_shows_calls_callbacks_and_failed_reminders(calls, manager)
     assert "เตือนนัด" in page and "no_coordinator" not in page and "balance" not in page
     only = text_of(manager.get("/trouble/calls?person=1"))
     assert "มาลี ศรีสุข" not in only.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_the_manager_marks_a_callback_rung_back_and_a_stranger_registered(calls, manager):
+    page = text_of(manager.get("/trouble/calls"))
+    assert "โทรกลับแล้ว" in page and "ผู้โทรมาขอสมัครสมาชิก (1)" in page
+    assert 'src="https://api.twilio.com/Recordings/RE1"' in page and 'src="https://api.twilio.com/Recordings/RE2"' in page
+    assert "ขอสมัครสมาชิก 1 คน" in text_of(manager.get("/"))
+    assert manager.post("/trouble/callbacks/1/done").status_code == 302
+    assert manager.post("/trouble/registrations/1/registered").status_code == 302
+    page = text_of(manager.get("/trouble/calls"))
+    assert "รอโทรกลับ" not in page and "ผู้โทรมาขอสมัครสมาชิก" not in page
+    home = text_of(manager.get("/"))
+    assert "รอโทรกลับ 1 สาย" not in home and "ขอสมัครสมาชิก 1 คน" not in home
+    with calls.extensions["wela"].sessions() as s:
+        assert s.get(CallbackRequest, 1).done_by == "web:admin"
+        assert s.get(PendingRegistration, 1).state == "registered"
+        assert {a.action for a in s.query(AuditEntry)} >= {"callback:done", "registration:settle"}
+
+
+def test_an_unknown_callback_or_outcome_changes_nothing_and_says_why(calls, manager):
+    response = manager.post("/trouble/callbacks/99/done", follow_redirects=True)
+    assert "ไม่พบรายการโทรกลับนี้" in text_of(response)
+    response = manager.post("/trouble/registrations/1/maybe", follow_redirects=True)
+    assert "ผลการสมัครไม่ถูกต้อง" in text_of(response)
+    with calls.extensions["wela"].sessions() as s:
+        assert s.get(PendingRegistration, 1).state == "pending"
+
+
+def test_the_auditor_sees_who_waits_but_cannot_settle_it(calls, auditor):
+    page = text_of(auditor.get("/trouble/calls"))
+    assert "รอโทรกลับ" in page and "โทรกลับแล้ว" not in page and "ลงทะเบียนแล้ว" not in page
+    assert auditor.post("/trouble/callbacks/1/done").status_code == 403
+    assert auditor.post("/trouble/registrations/1/dropped").status_code == 403
 
 
 def test_without_the_tables_the_pages_say_so_instead_of_failing(app, manager):

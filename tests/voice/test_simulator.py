@@ -51,6 +51,20 @@ def test_a_stranger_can_leave_a_name_in_the_simulator(wela):
     assert prompt("ivr.register.thanks") in result.output
     listed = json.loads(wela("voice", "callbacks", "--json").output)
     assert [row["kind"] for row in listed] == ["registration"]
+    settled = wela("voice", "registration-done", str(listed[0]["id"]), "registered")
+    assert settled.exit_code == 0 and "registered" in settled.output
+    assert json.loads(wela("voice", "callbacks", "--json").output) == []
+
+
+def test_a_caller_nobody_answered_is_rung_back_and_marked_so(wela):
+    wela("call", "081-234-5678", "--keys", "0,no-answer")
+    [waiting] = json.loads(wela("voice", "callbacks", "--json").output)
+    assert (waiting["kind"], waiting["reason"]) == ("callback", "no_answer")
+    done = wela("voice", "callback-done", str(waiting["id"]), "--by", "somjai")
+    assert done.exit_code == 0 and "โทรกลับแล้ว" in done.output
+    assert json.loads(wela("voice", "callbacks", "--json").output) == []
+    missing = wela("voice", "callback-done", "999")
+    assert missing.exit_code != 0 and "ไม่พบรายการโทรกลับนี้" in missing.output and "Traceback" not in missing.output
 
 
 def test_voice_stats_as_json_and_as_a_table(wela):

@@ -23,6 +23,7 @@ ACTION_TH = {
     "ledger:borrow": "ยืมเวลา", "ledger:repay": "คืนเวลาที่ยืม", "ledger:reverse": "กลับรายการ",
     "ledger:close_month": "ปิดบัญชีประจำเดือน", "ledger:policy": "เปลี่ยนค่าตั้งของธนาคาร",
     "announcement:make": "ทำเสียงประกาศ",
+    "callback:done": "บันทึกว่าโทรกลับแล้ว", "registration:settle": "บันทึกผลผู้โทรมาขอสมัคร",
 }
 
 

@@ -509,6 +509,17 @@ PHRASES: dict[str, str] = {
     'ขอรับ SMS อีกครั้ง': 'Start texts again',
     'ขอดูคำสั่ง': 'Help',
     'อ่านไม่ออก': 'Not understood',
+    'โทรกลับแล้ว': 'Rung back',
+    'ผู้โทรมาขอสมัครสมาชิก': 'Callers asking to join',
+    'ฟังชื่อและหมู่บ้านที่ฝากไว้ โทรกลับ แล้วลงทะเบียนที่หน้าสมาชิก': 'Hear the name and village they left, ring back, then register them on the members page',
+    'เปิดฟัง': 'Open',
+    'ลงทะเบียนแล้ว': 'Registered',
+    'ไม่รับสมัคร': 'Not joining',
+    'ข้อความเสียง': 'Voice message',
+    'ขอสมัครสมาชิก {n} คน': '{n} asking to join',
+    'บันทึกว่าโทรกลับแล้ว': 'Marked as rung back',
+    'บันทึกแล้ว': 'Saved',
+    'บันทึกผลผู้โทรมาขอสมัคร': 'Settled a caller asking to join',
 }
 
 # The call menu's places, as voice/stats.py names them for staff in both languages.

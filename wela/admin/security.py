@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ledger:write": MANAGER,
     "audit:view": READERS,
     "trouble:view": READERS,
+    "calls:handle": MANAGER,         # mark a callback rung back, a stranger registered
     "users:manage": MANAGER,
     "see:phones": MANAGER,           # phone numbers in full
     "see:health": MANAGER,           # health notes and needs

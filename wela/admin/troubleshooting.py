@@ -24,7 +24,7 @@ def _has(s: Session, table: str) -> bool:
 def counts(s: Session, *, since: datetime) -> dict[str, Optional[int]]:
     """Problems since `since` for the dashboard; None where the table is not there."""
     out: dict[str, Optional[int]] = {"sms_failed": None, "sms_waiting": None, "calls_need_person": None,
-                                     "callbacks_open": None}
+                                     "callbacks_open": None, "registrations_open": None}
     if _has(s, "sms_outbox"):
         from sms.orm import OutboundSms
 
@@ -40,6 +40,11 @@ def counts(s: Session, *, since: datetime) -> dict[str, Optional[int]]:
         if _has(s, "voice_callback_requests"):
             out["callbacks_open"] = s.scalar(select(func.count(CallbackRequest.id)).where(
                 CallbackRequest.done_at.is_(None))) or 0
+        if _has(s, "voice_registrations"):
+            from voice.orm import PendingRegistration
+
+            out["registrations_open"] = s.scalar(select(func.count(PendingRegistration.id)).where(
+                PendingRegistration.state == "pending")) or 0
     return out
 
 
@@ -124,6 +129,16 @@ def open_callbacks(s: Session, limit: int = 100) -> Page:
     rows = s.scalars(select(CallbackRequest).where(CallbackRequest.done_at.is_(None))
                      .order_by(CallbackRequest.id).limit(limit)).all()
     return Page(rows, len(rows), names=_names(s, {r.member_id for r in rows}))
+
+
+def open_registrations(s: Session, limit: int = 100) -> Page:
+    """Strangers who left their name and village by phone, waiting for the coordinator."""
+    if not _has(s, "voice_registrations"):
+        return Page([], 0, available=False)
+    from voice.people import pending_registrations
+
+    rows = pending_registrations(s, limit)
+    return Page(rows, len(rows))
 
 
 def call_orders(s: Session, limit: int = 50) -> Page:

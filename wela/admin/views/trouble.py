@@ -1,12 +1,15 @@
 """SMS outbox, SMS inbox and call log pages, for troubleshooting (read only)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from ledger.errors import WelaError
+from voice.people import close_callback, settle_registration
 from voice.stats import NODE_LABELS
 from wela.admin import troubleshooting
-from wela.admin.security import requires
-from wela.admin.web import page_args, wela
+from wela.admin.i18n import gettext as _
+from wela.admin.security import actor, requires
+from wela.admin.web import change, page_args, show_error, wela
 
 bp = Blueprint("trouble", __name__, url_prefix="/trouble")
 SMS_STATUS_TH = {"queued": "รอส่ง", "sending": "กำลังส่ง", "sent": "ส่งแล้ว", "delivered": "ถึงผู้รับแล้ว",
@@ -66,8 +69,36 @@ def calls():  # noqa: ANN201
     with wela().reads() as s:
         page = troubleshooting.call_log(s, only_person=only_person, phone=phone, limit=size, offset=offset)
         callbacks = troubleshooting.open_callbacks(s)
+        registrations = troubleshooting.open_registrations(s)
         orders = troubleshooting.call_orders(s)
-    return render_template("admin/calls.html", page=page, callbacks=callbacks, orders=orders,
+    return render_template("admin/calls.html", page=page, callbacks=callbacks, registrations=registrations,
+                           orders=orders,
                            number=number, size=size, only_person=only_person, phone=phone,
                            status_th=CALL_STATUS_TH, task_th=CALL_TASK_TH, node_th=CALL_NODE_TH,
                            purpose_th=CALL_PURPOSE_TH, reason_th=CALLBACK_REASON_TH)
+
+
+@bp.route("/callbacks/<int:callback_id>/done", methods=["POST"])
+@requires("calls:handle")
+def callback_done(callback_id: int):  # noqa: ANN201
+    """The coordinator rang the caller back."""
+    try:
+        change(lambda s: close_callback(s, callback_id, by=actor(), now=wela().clock.now()), "callback:done",
+               f"callback:{callback_id}")
+        flash(_("บันทึกว่าโทรกลับแล้ว"), "success")
+    except WelaError as err:
+        show_error(err)
+    return redirect(url_for("trouble.calls"))
+
+
+@bp.route("/registrations/<int:registration_id>/<outcome>", methods=["POST"])
+@requires("calls:handle")
+def registration_settled(registration_id: int, outcome: str):  # noqa: ANN201
+    """The stranger who left their name by phone: registered as a member, or not."""
+    try:
+        change(lambda s: settle_registration(s, registration_id, outcome), "registration:settle",
+               f"registration:{registration_id}", outcome=outcome)
+        flash(_("บันทึกแล้ว"), "success")
+    except WelaError as err:
+        show_error(err)
+    return redirect(url_for("trouble.calls"))
