@@ -4,14 +4,15 @@ Both are rows written once per call (by key) and announced to the bank's coordin
 through the scheduler's Notifier, in the same transaction as the call step that caused them. The
 coordinator settles each by hand (the calls page, or ``wela voice callback-done`` /
 ``registration-done``): a callback once rung back, a registration once the stranger is registered
-or turned away. Settling twice changes nothing.
+or turned away. Settling twice changes nothing. A stranger whose number has since been registered
+(by any way: the members page, ``wela members add``, an import) no longer waits.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import InvalidInput, NotFound
@@ -23,6 +24,9 @@ from wela.db import add_once
 
 CALLBACK_ALERT = "ivr.callback_alert"
 REGISTRATION_ALERT = "ivr.registration_alert"
+#: A stranger still waiting: not settled by hand, and their number not a member's yet.
+REGISTRATION_WAITING = and_(PendingRegistration.state == "pending",
+                            ~exists().where(Member.phone == PendingRegistration.phone))
 
 
 def coordinators(s: Session) -> Sequence[Member]:
@@ -64,7 +68,7 @@ def open_callbacks(s: Session, limit: int = 200) -> Sequence[CallbackRequest]:
 
 
 def pending_registrations(s: Session, limit: int = 200) -> Sequence[PendingRegistration]:
-    return s.scalars(select(PendingRegistration).where(PendingRegistration.state == "pending")
+    return s.scalars(select(PendingRegistration).where(REGISTRATION_WAITING)
                      .order_by(PendingRegistration.id).limit(limit)).all()
 
 

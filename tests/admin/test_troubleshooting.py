@@ -139,6 +139,18 @@ def test_the_manager_marks_a_callback_rung_back_and_a_stranger_registered(calls,
         assert {a.action for a in s.query(AuditEntry)} >= {"callback:done", "registration:settle"}
 
 
+def test_registering_a_stranger_from_the_calls_page_takes_them_off_the_list(calls, manager):
+    page = text_of(manager.get("/trouble/calls"))
+    assert 'href="/members/new?phone=%2B66899990000"' in page
+    form = text_of(manager.get("/members/new?phone=%2B66899990000"))
+    assert 'value="+66899990000"' in form
+    response = manager.post("/members/new", data={"name": "สมหญิง ใจดี", "phone": "+66899990000", "role": "elder",
+                                                  "village": "บ้านหนองบัว", "consent": "y"})
+    assert response.status_code == 302, text_of(response)
+    assert "ผู้โทรมาขอสมัครสมาชิก" not in text_of(manager.get("/trouble/calls"))
+    assert "ขอสมัครสมาชิก 1 คน" not in text_of(manager.get("/"))
+
+
 def test_an_unknown_callback_or_outcome_changes_nothing_and_says_why(calls, manager):
     response = manager.post("/trouble/callbacks/99/done", follow_redirects=True)
     assert "ไม่พบรายการโทรกลับนี้" in text_of(response)

@@ -41,6 +41,19 @@ def test_a_stranger_is_registered_or_dropped_once(db, clock, village):
         assert pending_registrations(s) == []
 
 
+def test_a_stranger_whose_number_becomes_a_member_s_no_longer_waits(db, clock, village):
+    from ledger.members import register_member
+
+    atomic(db.sessions, lambda s: register_stranger(s, None, call_sid="CA1", phone=STRANGER, name_url="",
+                                                    village_url="", now=clock.now()))
+    with db.sessions() as s:
+        assert len(pending_registrations(s)) == 1
+    atomic(db.sessions, lambda s: register_member(s, clock=clock, entered_by="cli:somjai", name="สมหญิง ใจดี",
+                                                  phone="089-999-0000", role="elder", village="บ้านหนองบัว"))
+    with db.sessions() as s:
+        assert pending_registrations(s) == []
+
+
 @pytest.mark.parametrize("work, error", [
     (lambda s, now: close_callback(s, 999, by="web:admin", now=now), NotFound),
     (lambda s, now: settle_registration(s, 999, "registered"), NotFound),

@@ -42,9 +42,10 @@ def counts(s: Session, *, since: datetime) -> dict[str, Optional[int]]:
                 CallbackRequest.done_at.is_(None))) or 0
         if _has(s, "voice_registrations"):
             from voice.orm import PendingRegistration
+            from voice.people import REGISTRATION_WAITING
 
             out["registrations_open"] = s.scalar(select(func.count(PendingRegistration.id)).where(
-                PendingRegistration.state == "pending")) or 0
+                REGISTRATION_WAITING)) or 0
     return out
 
 

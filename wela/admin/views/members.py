@@ -92,6 +92,8 @@ def member_statement(member_id: int):  # noqa: ANN201
 def new():  # noqa: ANN201
     form = MemberForm()
     status = 200
+    if request.method == "GET" and request.args.get("phone"):
+        form.phone.data = request.args["phone"][:30]      # a stranger who asked to join by phone
     if form.validate_on_submit():
         if not form.consent.data:
             form.consent.errors = [_("ต้องได้รับความยินยอมจากสมาชิกก่อนบันทึกข้อมูล")]
