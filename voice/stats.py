@@ -27,6 +27,12 @@ NODE_LABELS = {
     "id_pin": ("กดรหัส", "keying PIN"), "register_name": ("บอกชื่อ", "saying name"),
     "register_village": ("บอกหมู่บ้าน", "saying village"), "end": ("จบสายตามปกติ", "ended by the menu"),
 }
+#: What a caller got done (a call's tasks), in the same two languages.
+TASK_LABELS = {
+    "ask": ("ขอความช่วยเหลือ", "asked for help"), "confirm": ("ยืนยันการช่วยเหลือ", "confirmed a visit"),
+    "balance": ("ฟังเวลาคงเหลือ", "heard the balance"), "identify": ("ยืนยันตัวด้วยรหัส", "identified by PIN"),
+    "register": ("ฝากชื่อสมัครสมาชิก", "left a name to join"),
+}
 
 
 def summary(s: Session, *, since: Optional[datetime] = None) -> dict[str, Any]:
@@ -58,7 +64,9 @@ def summary(s: Session, *, since: Optional[datetime] = None) -> dict[str, Any]:
                      "label_en": NODE_LABELS.get(node, (node, node))[1], "calls": n,
                      "without_task": quiet.get(node, 0)}
                     for node, n in hangups.most_common()],
-        "tasks": [{"task": task, "count": len(seconds), "median_s": round(statistics.median(seconds), 1),
+        "tasks": [{"task": task, "label_th": TASK_LABELS.get(task, (task, task))[0],
+                   "label_en": TASK_LABELS.get(task, (task, task))[1], "count": len(seconds),
+                   "median_s": round(statistics.median(seconds), 1),
                    "p90_s": round(_quantile(seconds, 0.9), 1), "mean_s": round(statistics.fmean(seconds), 1)}
                   for task, seconds in sorted(durations.items())],
     }

@@ -179,7 +179,7 @@ def stats(days: int, as_json: bool) -> None:
     click.echo("วางสายที่ / where callers hang up:")
     print_table(data["hangups"], ["label_th", "label_en", "calls", "without_task"])
     click.echo("เวลาจนทำรายการสำเร็จ (วินาที) / seconds to finish each task:")
-    print_table(data["tasks"], ["task", "count", "median_s", "p90_s", "mean_s"])
+    print_table(data["tasks"], ["label_th", "label_en", "count", "median_s", "p90_s", "mean_s"])
 
 
 @voice_group.command("flush")

@@ -39,12 +39,13 @@ def table_phrases() -> set[str]:
     from ledger.registry_io import ROLE_TH as MEMBER_ROLES
     from ledger.reports import KIND_TH
     from scheduler.lifecycle import STATE_TH
-    from voice.stats import NODE_LABELS
+    from voice.stats import NODE_LABELS, TASK_LABELS
     from wela.admin.audit import ACTION_TH
     from wela.admin.users import ROLE_TH as STAFF_ROLES
 
     return {*MEMBER_ROLES.values(), *KIND_TH.values(), *STATE_TH.values(), *ACTION_TH.values(),
-            *STAFF_ROLES.values(), *(th for th, _en in NODE_LABELS.values())}
+            *STAFF_ROLES.values(), *(th for th, _en in NODE_LABELS.values()),
+            *(th for th, _en in TASK_LABELS.values())}
 
 
 def all_phrases() -> set[str]:

@@ -1,6 +1,6 @@
 """English for the admin pages' Thai phrases (the English toggle). Keys are the Thai as the pages write it."""
 # flake8: noqa: E501
-from voice.stats import NODE_LABELS
+from voice.stats import NODE_LABELS, TASK_LABELS
 
 PHRASES: dict[str, str] = {
     'SMS ที่ส่งออก': 'Outgoing SMS',
@@ -471,11 +471,6 @@ PHRASES: dict[str, str] = {
     'ตอบข้อความ': 'Reply',
     'ยืนยันการหยุดรับ SMS': 'Stop confirmed',
     'ส่งเอง': 'Sent by hand',
-    'ขอความช่วยเหลือ': 'Asked for help',
-    'ยืนยันการช่วยเหลือ': 'Confirmed a visit',
-    'ฟังเวลาคงเหลือ': 'Heard the balance',
-    'ยืนยันตัวด้วยรหัส': 'Identified by PIN',
-    'ฝากชื่อสมัครสมาชิก': 'Left a name to join',
     'โทรกลับสายที่วางไป': 'Call back a missed call',
     'ถามว่าได้รับความช่วยเหลือหรือยัง': 'Ask whether the help came',
     'ระบบขัดข้องระหว่างสาย': 'System fault during the call',
@@ -523,5 +518,6 @@ PHRASES: dict[str, str] = {
     'บันทึกผลผู้โทรมาขอสมัคร': 'Settled a caller asking to join',
 }
 
-# The call menu's places, as voice/stats.py names them for staff in both languages.
+# The call menu's places and a caller's tasks, as voice/stats.py names them for staff in both languages.
 PHRASES.update(NODE_LABELS.values())
+PHRASES.update(TASK_LABELS.values())

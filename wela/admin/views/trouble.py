@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ledger.errors import WelaError
 from voice.people import close_callback, settle_registration
-from voice.stats import NODE_LABELS
+from voice.stats import NODE_LABELS, TASK_LABELS
 from wela.admin import troubleshooting
 from wela.admin.i18n import gettext as _
 from wela.admin.security import actor, requires
@@ -25,8 +25,7 @@ SMS_PURPOSE_TH = {"offer": "เสนองาน", "assigned": "แจ้งน
 SMS_COMMAND_TH = {"Accept": "รับงาน", "Decline": "ไม่รับงาน", "Done": "แจ้งว่าช่วยเสร็จ", "Balance": "ถามเวลาคงเหลือ",
                   "Pause": "ขอพัก", "Stop": "ขอหยุดรับ SMS", "Start": "ขอรับ SMS อีกครั้ง", "Help": "ขอดูคำสั่ง",
                   "Unknown": "อ่านไม่ออก"}
-CALL_TASK_TH = {"ask": "ขอความช่วยเหลือ", "confirm": "ยืนยันการช่วยเหลือ", "balance": "ฟังเวลาคงเหลือ",
-                "identify": "ยืนยันตัวด้วยรหัส", "register": "ฝากชื่อสมัครสมาชิก"}
+CALL_TASK_TH = {task: th for task, (th, _en) in TASK_LABELS.items()}
 CALL_NODE_TH = {node: th for node, (th, _en) in NODE_LABELS.items()}
 CALL_PURPOSE_TH = {"callback": "โทรกลับสายที่วางไป", "reminder": "เตือนนัด",
                    "confirm": "ถามว่าได้รับความช่วยเหลือหรือยัง"}
