@@ -90,6 +90,8 @@ def test_the_outbox_lists_texts_and_marks_the_failed_one(outbox, manager):
     assert "ส่งไม่สำเร็จ" in page and "ถึงผู้รับแล้ว" in page
     assert "30003 Unreachable destination handset" in page and "089-111-2233" in page
     assert "เสนองาน" in page and ">offer<" not in page
+    history = page.split("<details>")[1].split("</details>")[0]
+    assert "21 พ.ย. 69 09:00 ถึงผู้รับแล้ว" in history and "2026-11-21T" not in history
 
 
 def test_the_outbox_filters_problems_and_phone(outbox, manager):

@@ -26,10 +26,15 @@ def day(d: Optional[date], long: bool = False) -> str:
     return date_text(d, weekday=False) if long else date_text(d, short=True)
 
 
-def moment(dt: Optional[datetime]) -> str:
-    """An instant in Bangkok time: 21 พ.ย. 69 09:05."""
+def moment(dt: Optional[datetime | str]) -> str:
+    """An instant in Bangkok time: 21 พ.ย. 69 09:05 (also from ISO text, as JSON histories keep it)."""
     if dt is None:
         return ""
+    if isinstance(dt, str):
+        try:
+            dt = datetime.fromisoformat(dt)
+        except ValueError:
+            return dt
     local = as_utc(dt).astimezone(BANGKOK)
     return f"{day(local.date())} {local:%H:%M}"
 
