@@ -509,7 +509,7 @@ PHRASES: dict[str, str] = {
     'ฟังชื่อและหมู่บ้านที่ฝากไว้ โทรกลับ แล้วลงทะเบียน เมื่อเบอร์นี้เป็นสมาชิกแล้ว รายการจะหายไปเอง': 'Hear the name and village they left, ring back, then register them; once the number is a member the entry goes by itself',
     'ลงทะเบียนเป็นสมาชิก': 'Register as a member',
     'เปิดฟัง': 'Open',
-    'ลงทะเบียนแล้ว': 'Registered',
+    'ลงทะเบียนแล้ว': 'Already registered',
     'ไม่รับสมัคร': 'Not joining',
     'ข้อความเสียง': 'Voice message',
     'ขอสมัครสมาชิก {n} คน': '{n} asking to join',
