@@ -1,4 +1,5 @@
-"""SMS outbox, SMS inbox and call log pages, for troubleshooting (read only)."""
+"""SMS sent and received and the call log, for troubleshooting (read only); and settling what waits for a
+person: a callback rung back, a stranger who asked to join by phone."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -71,8 +72,7 @@ def calls():  # noqa: ANN201
         registrations = troubleshooting.open_registrations(s)
         orders = troubleshooting.call_orders(s)
     return render_template("admin/calls.html", page=page, callbacks=callbacks, registrations=registrations,
-                           orders=orders,
-                           number=number, size=size, only_person=only_person, phone=phone,
+                           orders=orders, number=number, size=size, only_person=only_person, phone=phone,
                            status_th=CALL_STATUS_TH, task_th=CALL_TASK_TH, node_th=CALL_NODE_TH,
                            purpose_th=CALL_PURPOSE_TH, reason_th=CALLBACK_REASON_TH)
 
