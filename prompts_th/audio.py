@@ -215,18 +215,26 @@ def normalise_to_mp3(
     """
     before = SPEECH_COMPRESSOR if compress else ""
     measured = measure(wav, before=before)
-    loudnorm = (
-        f"loudnorm=I={target.integrated}:TP={target.true_peak}:LRA={target.lra}"
-        f":measured_I={measured.integrated}:measured_TP={measured.true_peak}"
-        f":measured_LRA={measured.lra}:measured_thresh={measured.threshold}:linear=true"
-    )
     run(
         "ffmpeg",
-        ["-v", "error", "-y", "-i", str(wav), "-af", f"{before},{loudnorm}" if before else loudnorm,
+        ["-v", "error", "-y", "-i", str(wav), "-af", _chain(before, _loudnorm(target, measured)),
          "-ar", str(RATE), "-ac", "1", "-c:a", "libmp3lame", "-q:a", str(quality),
          "-f", "mp3", str(mp3)],
     )
     return measured
+
+
+def _loudnorm(target: Loudness, measured: R128) -> str:
+    """Pass two of :func:`normalise_to_mp3` and :func:`to_phone_wav`: loudnorm told what pass one measured."""
+    return (
+        f"loudnorm=I={target.integrated}:TP={target.true_peak}:LRA={target.lra}"
+        f":measured_I={measured.integrated}:measured_TP={measured.true_peak}"
+        f":measured_LRA={measured.lra}:measured_thresh={measured.threshold}:linear=true"
+    )
+
+
+def _chain(*filters: str) -> str:
+    return ",".join(f for f in filters if f)
 
 
 def encode_mp3(wav: bytes, *, bitrate: str = "48k") -> bytes:
@@ -239,10 +247,38 @@ def encode_mp3(wav: bytes, *, bitrate: str = "48k") -> bytes:
     ).stdout
 
 
+#: Phone prompts: ITU-T G.115/G.169 put speech on the line at −19 dBm0 (RFC 7874 §4: about
+#: −22 LUFS); ours are 2 LU louder, inside the ±6 dB allowed, for callers who hear poorly, and
+#: compressed so quiet syllables come up. Measured in the band a phone line carries, so a prompt
+#: by gTTS and one by the offline voice sound alike loud. True peak 3 dB under μ-law's full scale.
+PHONE_LOUDNESS = Loudness(integrated=-20.0, true_peak=-3.0, lra=7.0)
+PHONE_BAND = "highpass=f=300,lowpass=f=3400"
+#: Written into each phone WAV (its INFO comment): a copy made before prompts were levelled, or
+#: to another level, lacks it and is made again.
+PHONE_MARK = f"wela phone prompt {PHONE_LOUDNESS.integrated:g} LUFS"
+_SILENT_LUFS = -60.0                # quieter than this is no speech: converted, never amplified
+
+
 def to_phone_wav(source: Path, target: Path) -> None:
-    """8 kHz mono μ-law WAV, what a phone line carries (Twilio <Play>). ``target``: a temp path."""
+    """8 kHz mono μ-law WAV at :data:`PHONE_LOUDNESS`, what a phone line carries (Twilio <Play>).
+
+    Two passes as in :func:`normalise_to_mp3`. ``target``: a temporary path the caller renames.
+    """
+    before = _chain(PHONE_BAND, SPEECH_COMPRESSOR)
+    measured = measure(source, before=before)
+    level = _loudnorm(PHONE_LOUDNESS, measured) if measured.integrated > _SILENT_LUFS else ""
     run(
         "ffmpeg",
-        ["-v", "error", "-y", "-i", str(source), "-ar", "8000", "-ac", "1",
-         "-acodec", "pcm_mulaw", "-f", "wav", str(target)],
+        ["-v", "error", "-y", "-i", str(source), "-af", _chain(before, level) if level else PHONE_BAND,
+         "-ar", "8000", "-ac", "1", "-acodec", "pcm_mulaw", "-metadata", f"comment={PHONE_MARK}",
+         "-f", "wav", str(target)],
     )
+
+
+def is_phone_ready(wav: Path) -> bool:
+    """Whether ``wav`` is a phone copy made at today's level (:data:`PHONE_MARK` in its header)."""
+    try:
+        with open(wav, "rb") as file:
+            return PHONE_MARK.encode() in file.read(1024)
+    except OSError:
+        return False

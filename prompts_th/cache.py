@@ -158,10 +158,11 @@ class AudioCache:
 
 
 def phone_ready(path: Path) -> Path:
-    """An 8 kHz mono μ-law WAV beside the MP3 (what Twilio plays on a phone line); made once."""
+    """An 8 kHz mono μ-law WAV beside the MP3 (what Twilio plays on a phone line), levelled for the
+    phone; made once, and again when the MP3 is newer or the copy was levelled otherwise."""
     path = Path(path)
     wav = path.with_suffix(".wav")
-    if wav.exists() and wav.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+    if wav.exists() and wav.stat().st_mtime_ns >= path.stat().st_mtime_ns and audio.is_phone_ready(wav):
         return wav
     with atomic_path(wav) as temporary:
         audio.to_phone_wav(path, temporary)

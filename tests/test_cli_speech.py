@@ -4,8 +4,8 @@ import json
 import pytest
 from flask.cli import ScriptInfo
 
-from prompts_th import catalogue
-from prompts_th.engines import FakeEngine
+from prompts_th import audio, catalogue
+from prompts_th.engines import FakeEngine, FallbackEngine
 from tests.databases import migrated_sqlite
 from wela.app import create_app
 from wela.bootstrap import Adapters
@@ -34,6 +34,25 @@ def test_every_slot_free_prompt_is_rendered_once_ever(app):
     assert len(engine.calls) == spoken                    # cached: nothing spoken twice
     wavs = list((app.extensions["wela"].settings.audio_dir).glob("*.wav"))
     assert len(wavs) >= len(set(engine.calls))            # a phone-ready 8 kHz WAV beside each MP3
+
+
+def test_refresh_remakes_the_offline_prompts_and_their_phone_copies(tmp_path, clock):
+    gtts, espeak = FakeEngine(name="gtts", down=True), FakeEngine(name="espeak-ng", offline=True)
+    app = create_app({"database_url": migrated_sqlite(tmp_path), "instance_path": tmp_path / "instance"},
+                     adapters=Adapters(speech_engine=FallbackEngine(gtts, espeak)), clock=clock)
+    folder = app.extensions["wela"].settings.audio_dir
+    assert "offline quality 0" not in cli(app, "prompts", "render").output
+    offline = {p.stem for p in folder.glob("*.json") if json.loads(p.read_text("utf-8"))["offline"]}
+    assert offline and offline == {p.stem for p in folder.glob("*.wav")}
+
+    gtts.down = False                                     # the network is back
+    out = cli(app, "prompts", "refresh")
+    assert out.exit_code == 0 and f"re-made {len(offline)} " in out.output, out.output
+    assert not any(json.loads(p.read_text("utf-8"))["offline"] for p in folder.glob("*.json"))
+    wavs = {p.stem: p for p in folder.glob("*.wav")}
+    assert set(wavs) == offline                           # each re-made sentence has its phone copy again
+    assert all(audio.is_phone_ready(wav) and wav.stat().st_mtime_ns >= wav.with_suffix(".mp3").stat().st_mtime_ns
+               for wav in wavs.values())
 
 
 def test_a_headman_types_a_sentence_and_gets_an_mp3(app, tmp_path):

@@ -33,8 +33,7 @@ def prompts() -> None:
 def render_cmd() -> None:
     """Render every slot-free catalogue sentence to MP3 and 8 kHz μ-law WAV (cached: once, ever)."""
     w = wela()
-    sentences = {k: catalogue.shipped().prompt(k).th for k in catalogue.keys()}
-    report = render_prompts(sentences, audio_cache(w), speech_engine(w))
+    report = render_prompts(_phone_prompts(), audio_cache(w), speech_engine(w))
     c = report.counts
     click.echo(f"เสียงพร้อม {c['rendered']} ประโยค · มีช่องเติมคำ (พูดสดด้วย <Say>) {c['skipped']} · "
                f"เสียงคุณภาพต่ำ (ออฟไลน์) {c['offline']} · ไม่สำเร็จ {c['failed']}")
@@ -50,12 +49,18 @@ def render_cmd() -> None:
 @prompts.command("refresh")
 @cli_errors
 def refresh_cmd() -> None:
-    """Re-make offline-quality audio with gTTS once the network is back."""
+    """Re-make offline-quality audio with gTTS once the network is back (and the phone copies of it)."""
     w = wela()
     engine = speech_engine(w)
     primary = getattr(engine, "primary", engine)
     count = audio_cache(w).refresh_offline(primary)
+    if count:
+        render_prompts(_phone_prompts(), audio_cache(w), engine)     # cached: only the phone WAVs are made
     click.echo(f"ทำเสียงใหม่ด้วย gTTS แล้ว {count} ประโยค / re-made {count} offline sentences")
+
+
+def _phone_prompts() -> dict[str, str]:
+    return {k: catalogue.shipped().prompt(k).th for k in catalogue.keys()}
 
 
 @click.group("announce", cls=AppGroup, invoke_without_command=True)

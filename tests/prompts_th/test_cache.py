@@ -12,14 +12,21 @@ import time
 import pytest
 
 from ledger.errors import WelaError
+from prompts_th import audio
 from prompts_th.cache import AudioCache, StorageFailed, cache_key, phone_ready, write_atomically
 from prompts_th.engines import FakeEngine, FallbackEngine, SpeechUnavailable, mp3_tag
+from prompts_th.espeak_engine import EspeakEngine
 from prompts_th.render import has_slots, render_prompts
 from prompts_th.thai_text import speakable
 
 needs_ffmpeg = pytest.mark.skipif(
     not (shutil.which("ffmpeg") and shutil.which("ffprobe")),
     reason="ffmpeg is not installed (apt-get install ffmpeg)",
+)
+
+needs_espeak = pytest.mark.skipif(
+    not (shutil.which("espeak-ng") and shutil.which("ffmpeg") and shutil.which("ffprobe")),
+    reason="espeak-ng and ffmpeg are needed (apt-get install espeak-ng ffmpeg)",
 )
 
 GREETING = "สวัสดีค่ะ ยายสมศรี"
@@ -257,6 +264,43 @@ def test_phone_ready_makes_an_8khz_mono_mulaw_wav_beside_the_mp3_once(tmp_path):
     assert phone_ready(entry.path) == wav and wav.stat().st_mtime_ns == made
     assert not [name for name in names(tmp_path) if name.startswith(".")]
 
+
+
+def loudness(path) -> float:
+    done = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128",
+                           "-f", "null", "-"], capture_output=True, text=True, check=True)
+    return float(done.stderr.rsplit("Summary:", 1)[1].split("I:", 1)[1].split("LUFS")[0])
+
+
+def gain(mp3, decibels: float, target):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(mp3), "-af", f"volume={decibels}dB",
+                    "-c:a", "libmp3lame", "-q:a", "4", str(target)], check=True)
+    return target
+
+
+@needs_espeak
+def test_phone_copies_of_a_quiet_and_a_loud_voice_come_out_equally_loud(tmp_path):
+    sentence = "ขอความช่วยเหลือ กด หนึ่ง ฟังเวลาคงเหลือ กด สาม คุยกับเจ้าหน้าที่ กด ศูนย์ ค่ะ"
+    spoken = AudioCache(tmp_path).get_or_make(sentence, EspeakEngine()).path
+    quiet, loud = gain(spoken, -14, tmp_path / "quiet.mp3"), gain(spoken, +4, tmp_path / "loud.mp3")
+    assert loudness(loud) - loudness(quiet) > 15
+    for source in (spoken, quiet, loud):
+        wav = phone_ready(source)
+        assert probe(wav) == {"codec_name": "pcm_mulaw", "sample_rate": "8000", "channels": 1}
+        assert abs(loudness(wav) - audio.PHONE_LOUDNESS.integrated) <= 1.0, source.name
+        assert audio.is_phone_ready(wav)
+
+
+@needs_ffmpeg
+def test_a_phone_copy_made_before_prompts_were_levelled_is_made_again(tmp_path):
+    entry = AudioCache(tmp_path).get_or_make(GREETING, FakeEngine())
+    wav = entry.path.with_suffix(".wav")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(entry.path), "-ar", "8000", "-ac", "1",
+                    "-acodec", "pcm_mulaw", "-f", "wav", str(wav)], check=True)   # as older Wela made it
+    assert wav.stat().st_mtime_ns >= entry.path.stat().st_mtime_ns and not audio.is_phone_ready(wav)
+    assert phone_ready(entry.path) == wav
+    assert audio.is_phone_ready(wav)
+    assert probe(wav) == {"codec_name": "pcm_mulaw", "sample_rate": "8000", "channels": 1}
 
 def test_slots_are_found_and_literal_braces_are_not_slots():
     assert has_slots("คุณมีเวลาคงเหลือ {minutes} ค่ะ")
