@@ -207,6 +207,7 @@ def test_the_balance_is_spoken_in_words_with_the_open_loan():
     reply = call.press("3")
     assert reply.says[0].slots == {"minutes": Minutes(150)}
     assert call.heard.startswith("เวลาคงเหลือของคุณ สองชั่วโมงครึ่ง ค่ะ")
+    assert "และกันไว้จ่ายนัดที่รออยู่อีก หนึ่งชั่วโมง ค่ะ" in call.heard     # besides what is left, not part of it
     assert call.keys == ["ivr.balance.left", "ivr.balance.held", "ivr.balance.loan", "ivr.main.menu"]
     assert reply.task == "balance"
 
