@@ -253,23 +253,28 @@ def encode_mp3(wav: bytes, *, bitrate: str = "48k") -> bytes:
 #: by gTTS and one by the offline voice sound alike loud. True peak 3 dB under μ-law's full scale.
 PHONE_LOUDNESS = Loudness(integrated=-20.0, true_peak=-3.0, lra=7.0)
 PHONE_BAND = "highpass=f=300,lowpass=f=3400"
+#: The pace of everything said on the phone, against the voice's own: a tenth slower, as one speaks
+#: to an elder (พูดช้าๆ ชัดๆ). Rendered prompts are slowed to it (the pitch kept); Twilio's voice is
+#: told it in SSML (voice.twiml), so a played prompt and a said name keep one pace.
+PHONE_RATE = 0.9
 #: Written into each phone WAV (its INFO comment): a copy made before prompts were levelled, or
-#: to another level, lacks it and is made again.
-PHONE_MARK = f"wela phone prompt {PHONE_LOUDNESS.integrated:g} LUFS"
+#: at another level or pace, lacks it and is made again.
+PHONE_MARK = f"wela phone prompt {PHONE_LOUDNESS.integrated:g} LUFS {PHONE_RATE:g}x"
 _SILENT_LUFS = -60.0                # quieter than this is no speech: converted, never amplified
 
 
 def to_phone_wav(source: Path, target: Path) -> None:
-    """8 kHz mono μ-law WAV at :data:`PHONE_LOUDNESS`, what a phone line carries (Twilio <Play>).
-
-    Two passes as in :func:`normalise_to_mp3`. ``target``: a temporary path the caller renames.
+    """8 kHz mono μ-law WAV at :data:`PHONE_LOUDNESS` and :data:`PHONE_RATE`, what a phone line
+    carries (Twilio <Play>). Two passes as in :func:`normalise_to_mp3`. ``target``: a temporary
+    path the caller renames.
     """
-    before = _chain(PHONE_BAND, SPEECH_COMPRESSOR)
+    paced = _chain(f"atempo={PHONE_RATE:g}" if PHONE_RATE != 1 else "", PHONE_BAND)
+    before = _chain(paced, SPEECH_COMPRESSOR)
     measured = measure(source, before=before)
     level = _loudnorm(PHONE_LOUDNESS, measured) if measured.integrated > _SILENT_LUFS else ""
     run(
         "ffmpeg",
-        ["-v", "error", "-y", "-i", str(source), "-af", _chain(before, level) if level else PHONE_BAND,
+        ["-v", "error", "-y", "-i", str(source), "-af", _chain(before, level) if level else paced,
          "-ar", "8000", "-ac", "1", "-acodec", "pcm_mulaw", "-metadata", f"comment={PHONE_MARK}",
          "-f", "wav", str(target)],
     )

@@ -170,7 +170,7 @@ class Phone:
 
     def _heard(self, verb: ET.Element) -> Heard:
         if verb.tag == "Say":
-            return Heard("say", (verb.text or "").strip())
+            return Heard("say", "".join(verb.itertext()).strip())     # the text sits in <prosody>
         url = (verb.text or "").strip()
         return Heard("play", audio_text(self.settings.audio_dir, url), url)
 

@@ -2,7 +2,8 @@
 
 Every sentence comes from the catalogue. A slot-free sentence with pre-rendered audio is a
 ``<Play>`` of the file the app serves; any other (one with names or numbers, a prompt not
-rendered yet) is a ``<Say language="th-TH">`` in Twilio's Thai voice. Prompts sit inside ``<Gather>`` so a key
+rendered yet) is a ``<Say language="th-TH">`` in Twilio's Thai voice, at the pace the rendered prompts
+were slowed to (SSML ``<prosody rate>``). Prompts sit inside ``<Gather>`` so a key
 interrupts them; ``actionOnEmptyResult`` posts silence to the same step, and a ``<Redirect>``
 after the Gather or Record covers the cases where Twilio moves on without posting.
 """
@@ -14,6 +15,7 @@ from typing import Optional
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from prompts_th.audio import PHONE_RATE
 from voice.audio import PromptAudio
 from voice.spec import Dial, Gather, Hangup, Record, Reject, Reply, Say, Then
 from voice.words import fill
@@ -21,6 +23,7 @@ from voice.words import fill
 LANGUAGE = "th-TH"
 #: Twilio's basic voices have no Thai; this Google voice does. Override with settings.extra["twilio_voice"].
 DEFAULT_VOICE = "Google.th-TH-Standard-A"
+RATE = f"{round(PHONE_RATE * 100)}%"
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def _speak(verb, spoken: tuple[tuple[str, str], ...], links: Links, voice: str) 
         if audio:
             verb.play(links.audio(audio))
         else:
-            verb.say(text, language=LANGUAGE, voice=voice)
+            verb.say(language=LANGUAGE, voice=voice).prosody(text, rate=RATE)
 
 
 def apology(renderer: Renderer, coordinator: str) -> str:

@@ -279,7 +279,7 @@ def gain(mp3, decibels: float, target):
 
 
 @needs_espeak
-def test_phone_copies_of_a_quiet_and_a_loud_voice_come_out_equally_loud(tmp_path):
+def test_phone_copies_of_a_quiet_and_a_loud_voice_come_out_equally_loud_and_a_tenth_slower(tmp_path):
     sentence = "ขอความช่วยเหลือ กด หนึ่ง ฟังเวลาคงเหลือ กด สาม คุยกับเจ้าหน้าที่ กด ศูนย์ ค่ะ"
     spoken = AudioCache(tmp_path).get_or_make(sentence, EspeakEngine()).path
     quiet, loud = gain(spoken, -14, tmp_path / "quiet.mp3"), gain(spoken, +4, tmp_path / "loud.mp3")
@@ -289,6 +289,8 @@ def test_phone_copies_of_a_quiet_and_a_loud_voice_come_out_equally_loud(tmp_path
         assert probe(wav) == {"codec_name": "pcm_mulaw", "sample_rate": "8000", "channels": 1}
         assert abs(loudness(wav) - audio.PHONE_LOUDNESS.integrated) <= 1.0, source.name
         assert audio.is_phone_ready(wav)
+        slowed = audio.duration(wav) / audio.duration(source)              # said a tenth slower
+        assert abs(slowed - 1 / audio.PHONE_RATE) < 0.03, slowed
 
 
 @needs_ffmpeg

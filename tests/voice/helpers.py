@@ -41,4 +41,4 @@ def twiml(response) -> ET.Element:
 
 def spoken(root: ET.Element) -> list[str]:
     """The text of every Say, in order, wherever it sits (inside Gather too)."""
-    return [(el.text or "").strip() for el in root.iter("Say")]
+    return ["".join(el.itertext()).strip() for el in root.iter("Say")]
