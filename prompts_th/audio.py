@@ -268,7 +268,7 @@ def to_phone_wav(source: Path, target: Path) -> None:
     carries (Twilio <Play>). Two passes as in :func:`normalise_to_mp3`. ``target``: a temporary
     path the caller renames.
     """
-    paced = _chain(f"atempo={PHONE_RATE:g}" if PHONE_RATE != 1 else "", PHONE_BAND)
+    paced = _chain(f"atempo={PHONE_RATE:g}", PHONE_BAND)
     before = _chain(paced, SPEECH_COMPRESSOR)
     measured = measure(source, before=before)
     level = _loudnorm(PHONE_LOUDNESS, measured) if measured.integrated > _SILENT_LUFS else ""
@@ -281,7 +281,7 @@ def to_phone_wav(source: Path, target: Path) -> None:
 
 
 def is_phone_ready(wav: Path) -> bool:
-    """Whether ``wav`` is a phone copy made at today's level (:data:`PHONE_MARK` in its header)."""
+    """Whether ``wav`` is a phone copy made at the present level and pace (:data:`PHONE_MARK` in its header)."""
     try:
         with open(wav, "rb") as file:
             return PHONE_MARK.encode() in file.read(1024)

@@ -31,7 +31,7 @@ def prompts() -> None:
 @prompts.command("render")
 @cli_errors
 def render_cmd() -> None:
-    """Render every slot-free catalogue sentence to MP3 and 8 kHz μ-law WAV (cached: once, ever)."""
+    """Render every slot-free catalogue sentence to MP3 (cached: once, ever) and a phone WAV (levelled, paced)."""
     w = wela()
     report = render_prompts(_phone_prompts(), audio_cache(w), speech_engine(w))
     c = report.counts
