@@ -29,6 +29,7 @@ from voice.people import (REGISTRATION_OUTCOMES, close_callback, open_callbacks,
                           settle_registration)
 from voice.simulator import ACCOUNT_SID, Phone, Turn, english_of
 from voice.stats import summary
+from voice.web import AUDIO
 from wela.app import wela
 from wela.cli_support import actor, by_option, cli_errors, json_option, print_json, print_table
 from wela.db import atomic
@@ -73,6 +74,9 @@ def call_command(phone: str, keys: Optional[str], en: bool, play: bool, callback
     w = wela()
     caller = parse_phone(phone)
     script = _Script(keys)
+    audio = current_app.extensions.get(AUDIO)
+    if audio is not None and audio.has_audio():
+        audio.warm()                 # as a server is long before its first caller: rendered prompts are played
     client = current_app.test_client()
     line = Phone(client, w.settings, caller)
     click.echo(f"☎  {display_phone(caller)} → ธนาคารเวลา / the time bank ({line.sid})")

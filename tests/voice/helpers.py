@@ -1,12 +1,16 @@
 """Post webhooks the way Twilio does: its form fields, signed with its RequestValidator algorithm."""
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from typing import Optional
 
 from twilio.request_validator import RequestValidator
 
+from prompts_th.cache import cache_key
+from prompts_th.engines import FakeEngine
 from tests.voice.conftest import PUBLIC, SOMSRI, TOKEN
+from voice.audio import spoken_form
 
 BANK = "+6620000000"
 SID = "CA" + "a" * 32
@@ -42,3 +46,15 @@ def twiml(response) -> ET.Element:
 def spoken(root: ET.Element) -> list[str]:
     """The text of every Say, in order, wherever it sits (inside Gather too)."""
     return ["".join(el.itertext()).strip() for el in root.iter("Say")]
+
+
+def write_rendered(folder, sentence: str) -> str:
+    """What `wela prompts render` leaves in the audio folder for one sentence."""
+    engine = FakeEngine()
+    spoken_text = spoken_form(sentence)
+    key = cache_key(spoken_text, engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{key}.mp3").write_bytes(b"ID3fake")
+    (folder / f"{key}.wav").write_bytes(b"RIFFfake")
+    (folder / f"{key}.json").write_text(json.dumps({"key": key, "text": spoken_text, "offline": False}))
+    return key

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from prompts_th.catalogue import text as prompt
 from scheduler.orm import HelpRequest
+from tests.voice.helpers import write_rendered
+from voice.audio import spoken_form
 from wela.cli import main
 
 
@@ -31,6 +33,14 @@ def test_somsri_asks_for_a_clinic_ride_by_four_scripted_keys(wela, w):
     assert "Your request is saved." in result.output and "press 1" in result.output
     with w.sessions() as s:
         assert s.scalar(select(HelpRequest.category)) == "clinic"
+
+
+def test_the_simulator_plays_the_rendered_prompts_from_the_first_reply_as_a_warm_server_would(wela, w):
+    write_rendered(w.settings.audio_dir, prompt("ivr.main.menu"))
+    result = wela("call", "081-234-5678", "--keys", "")
+    assert result.exit_code == 0, result.output
+    assert f"🗣 {prompt('ivr.welcome.member', name='ยายสมศรี')}" in result.output     # a name: said
+    assert f"▶ {spoken_form(prompt('ivr.main.menu'))}" in result.output
 
 
 def test_keys_typed_at_the_prompt_and_q_hangs_up(wela):

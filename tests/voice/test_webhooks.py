@@ -1,18 +1,14 @@
 """The voice webhooks, posted with the exact form fields Twilio sends and signed its way; TwiML read with ElementTree."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from prompts_th.catalogue import text as prompt
-from prompts_th.engines import FakeEngine
-from prompts_th.cache import cache_key
 from tests.voice.conftest import PUBLIC, TOKEN, build_app
-from tests.voice.helpers import SID, post, sign, spoken, twiml, twilio_fields
-from voice.audio import spoken_form
+from tests.voice.helpers import SID, post, sign, spoken, twiml, twilio_fields, write_rendered
 from voice.orm import CallbackRequest, OutboundCall, VoiceCall
 
 STEP = "/voice/step?n={n}&on=gather"
@@ -115,18 +111,6 @@ def test_a_step_for_a_call_never_seen_apologises_and_starts_the_menu(client, w):
     root = twiml(press(client, 5, "1"))
     assert spoken(root) == [prompt("error.generic"), prompt("ivr.main.menu")]
     assert root.find("Gather").get("action").endswith("n=1&on=gather")
-
-
-def write_rendered(folder, sentence: str) -> str:
-    """What `wela prompts render` leaves in the audio folder for one sentence."""
-    engine = FakeEngine()
-    spoken_text = spoken_form(sentence)
-    key = cache_key(spoken_text, engine)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{key}.mp3").write_bytes(b"ID3fake")
-    (folder / f"{key}.wav").write_bytes(b"RIFFfake")
-    (folder / f"{key}.json").write_text(json.dumps({"key": key, "text": spoken_text, "offline": False}))
-    return key
 
 
 def test_prerendered_prompts_are_played_and_slots_are_said(app, client, w):
