@@ -3,7 +3,8 @@
 
 ``wela call 081-234-5678`` runs the real webhooks in process (Flask's test client, signed like
 Twilio when an Auth Token is set) and prints what the caller hears, in Thai (and English with
-``--en``); keys are typed as digits, Enter alone is silence, ``q`` hangs up. ``--keys 1,1,2,1``
+``--en``; ``--play`` plays it too, what Twilio's voice would say spoken by the bank's own engine);
+keys are typed as digits, Enter alone is silence, ``q`` hangs up. ``--keys 1,1,2,1``
 scripts the call: one entry per prompt, ``-`` for silence; at a recording any other entry is a
 recording; at a transfer an entry ``completed``, ``busy`` or ``no-answer`` says how it ended.
 """
@@ -14,6 +15,7 @@ import subprocess
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Optional
 
 import click
@@ -22,6 +24,9 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from ledger.phones import display_phone, parse_phone
+from prompts_th.cache import phone_ready
+from prompts_th.engines import SpeechUnavailable
+from prompts_th.thai_text import speakable
 from ledger.settings import put_setting
 from voice import calls, outbound
 from voice.orm import OutboundCall
@@ -33,6 +38,7 @@ from voice.web import AUDIO
 from wela.app import wela
 from wela.cli_support import actor, by_option, cli_errors, json_option, print_json, print_table
 from wela.db import atomic
+from wela.speech import audio_cache, speech_engine
 
 DIAL_ENDINGS = ("completed", "busy", "no-answer", "failed")
 PLAYERS = (["ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"], ["mpg123", "-q"], ["aplay", "-q"])
@@ -65,7 +71,8 @@ class _Script:
 @click.argument("phone")
 @click.option("--keys", default=None, help="script the call: 1,1,2,1 (- is silence)")
 @click.option("--en", is_flag=True, help="print the English beside the Thai")
-@click.option("--play", is_flag=True, help="play pre-rendered audio (ffplay, mpg123 or aplay)")
+@click.option("--play", is_flag=True, help="play what the caller hears (ffplay, mpg123 or aplay): the rendered "
+              "prompts, and the rest spoken by the bank's own voice")
 @click.option("--callback/--no-callback", default=True, help="answer the bank's call back after a missed call")
 @with_appcontext
 @cli_errors
@@ -125,9 +132,24 @@ def _show(turn: Turn, en: bool, play: bool, audio_dir) -> None:  # noqa: ANN001
                 click.echo(f"     {english}")
         if play and heard.kind == "play":
             _play(audio_dir / heard.url.rsplit("/", 1)[-1])
+        elif play and heard.kind == "say":
+            _play(_said(heard.text))
 
 
-def _play(path) -> None:  # noqa: ANN001
+def _said(text: str) -> Optional[Path]:
+    """What Twilio's voice would say, spoken here by the bank's own engine (cached), at the phone's level
+    and pace; None, with a line saying why, when no engine can speak."""
+    w = wela()
+    try:
+        return phone_ready(audio_cache(w).get_or_make(speakable(text), speech_engine(w)).path)
+    except SpeechUnavailable as err:
+        click.echo(f"     (ไม่มีเสียง / no audio: {err.en})")
+        return None
+
+
+def _play(path: Optional[Path]) -> None:
+    if path is None:
+        return
     for player in PLAYERS:
         if shutil.which(player[0]):
             subprocess.run([*player, str(path)], check=False, timeout=120)

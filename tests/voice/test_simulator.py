@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
 from sqlalchemy import select
 
+from prompts_th import audio
 from prompts_th.catalogue import text as prompt
+from prompts_th.engines import FakeEngine
+from prompts_th.thai_text import speakable
 from scheduler.orm import HelpRequest
 from tests.voice.helpers import write_rendered
 from voice.audio import spoken_form
@@ -41,6 +45,21 @@ def test_the_simulator_plays_the_rendered_prompts_from_the_first_reply_as_a_warm
     assert result.exit_code == 0, result.output
     assert f"🗣 {prompt('ivr.welcome.member', name='ยายสมศรี')}" in result.output     # a name: said
     assert f"▶ {spoken_form(prompt('ivr.main.menu'))}" in result.output
+
+
+@pytest.mark.skipif(not (shutil.which("ffmpeg") and shutil.which("ffprobe")), reason="ffmpeg is not installed")
+def test_with_play_every_sentence_is_heard_the_said_ones_in_the_banks_own_voice(wela, w, monkeypatch):
+    played = []
+    monkeypatch.setattr("wela.cli_voice._play", played.append)
+    w.adapters.speech_engine = FakeEngine()
+    key = write_rendered(w.settings.audio_dir, prompt("ivr.main.menu"))
+    result = wela("call", "081-234-5678", "--keys", "3", "--play")
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in played[1::2]] == [f"{key}.wav"] * 2       # the menu, rendered
+    said = played[0::2]                                                   # the welcome and the balance
+    assert [json.loads(path.with_suffix(".json").read_text("utf-8"))["text"] for path in said] == [
+        speakable(prompt("ivr.welcome.member", name="ยายสมศรี")), speakable("เวลาคงเหลือของคุณ สองชั่วโมง ค่ะ")]
+    assert all(path.suffix == ".wav" and audio.is_phone_ready(path) for path in said)   # at the phone's pace
 
 
 def test_keys_typed_at_the_prompt_and_q_hangs_up(wela):
