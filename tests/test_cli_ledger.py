@@ -325,6 +325,9 @@ def test_policy_shows_and_changes_the_banks_rules(village):
     changed = village.json("ledger", "policy", "--set", "loan_limit_minutes=600", "--set", "starting_minutes=60")
     assert (changed["loan_limit_minutes"], changed["starting_minutes"]) == (600, 60)
     assert "balance_cap_minutes" in village("ledger", "policy").stdout
+    refused = village("ledger", "policy", "--set", "starting_minutes=²", ok=False)      # a digit, no number
+    assert refused.exit_code == 1 and "needs a whole number" in refused.stderr
+    assert village.json("ledger", "policy")["starting_minutes"] == 60
 
 
 def test_check_passes_on_clean_books_and_fails_when_a_stored_balance_is_tampered_with(village):

@@ -163,7 +163,7 @@ def status(v: Voice, form: Mapping[str, str], order_id: Optional[int], attempt: 
             duration = (form.get("CallDuration") or "").strip()
             _statements(tx.conn.dialect).end_call.run(tx.conn, {
                 "call": call.id, "ended_at": v.w.clock.now(), "status": call_status,
-                "duration_s": int(duration) if duration.isdigit() and len(duration) < 7 else None})
+                "duration_s": int(duration) if duration.isdecimal() and len(duration) < 7 else None})
             if _missed(tx, call):
                 queued = _queue_callback(tx.session, v, call, due_in=timedelta(0)) is not None
         if order_id is not None and attempt is not None:

@@ -203,7 +203,7 @@ def _choose_category(digits: str, ctx: Ctx, world: World) -> Optional[Step]:
     shown, pages = _page(ctx, world)
     if digits == MORE and pages > 1:
         return present("ask_category", {**_reset(ctx), "page": int(ctx.get("page", 0)) + 1}, world)
-    if not (digits.isdigit() and 1 <= int(digits) <= len(shown)):
+    if not (digits.isdecimal() and 1 <= int(digits) <= len(shown)):
         return None
     code = shown[int(digits) - 1]
     ctx = {**_reset(ctx), "category": code}
@@ -303,7 +303,7 @@ def _number_entered(digits: str, ctx: Ctx, world: World) -> Optional[Step]:
         return person(ctx, world)
     if digits == "*":
         return present("id_number", _reset(ctx), world)
-    if not digits.isdigit() or len(digits) > 7:
+    if not digits.isdecimal() or len(digits) > 7:
         return None
     return present("id_pin", {**_reset(ctx), "number": digits}, world)
 

@@ -103,7 +103,7 @@ def _form() -> Mapping[str, str]:
 
 def _int_arg(name: str) -> Optional[int]:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 @bp.post("/incoming")

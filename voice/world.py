@@ -103,7 +103,7 @@ class DbWorld:
         return Caller(who.id, who.name, who.slow) if who else None
 
     def identify(self, number: str, pin: str) -> Optional[Caller]:
-        if not number.isdigit() or len(number) > 7:
+        if not number.isdecimal() or len(number) > 7:
             return None
         member = self.tx.session.get(Member, int(number))
         if member is None or not check_pin(member, pin) or not is_active(member, self.env.today()):

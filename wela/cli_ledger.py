@@ -317,7 +317,7 @@ def policy_cmd(pairs, as_json) -> None:  # noqa: ANN001
     changes = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        if not value.strip().lstrip("-").isdigit():
+        if not value.strip().lstrip("-").isdecimal():
             raise InvalidInput(f"ค่าของ {name} ต้องเป็นตัวเลข", f"{name} needs a whole number")
         changes[name.strip()] = int(value)
     w = wela()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +33,9 @@ PATHS = st.one_of(
                      "/voice/status?order=1&attempt=1"]),
     st.builds(lambda n, on: f"/voice/step?n={n}&on={on}", st.integers(-3, 99999999999),
               st.sampled_from(["gather", "silence", "record", "dial", "x", ""])),
+    st.builds(lambda path, query: f"{path}?{urlencode(query)}",
+              st.sampled_from(["/voice/step", "/voice/outbound", "/voice/status"]),
+              st.dictionaries(st.sampled_from(["n", "on", "order", "attempt"]), TEXT, min_size=1, max_size=3)),
 )
 
 
@@ -57,3 +61,16 @@ def test_random_webhooks_never_fail(client, caplog, path, form, signed):
         assert root.tag == "Response" and len(root) > 0
         assert {el.tag for el in root} <= {"Gather", "Redirect", "Say", "Play", "Dial", "Hangup", "Reject",
                                            "Record"}
+
+
+# "²" and "٣" are digits to str.isdigit() but not numbers to int(); Thai "๓" is both (three).
+@pytest.mark.parametrize("path, form", [
+    ("/voice/outbound?order=²&attempt=1", {}), ("/voice/status?order=1&attempt=²", {}),
+    ("/voice/step?n=²&on=gather", {"Digits": "1"}), ("/voice/step?n=1&on=gather", {"Digits": "²"}),
+    ("/voice/status", {"CallStatus": "completed", "CallDuration": "²"}),
+])
+def test_a_digit_that_is_no_number_is_bad_input_not_an_error(client, caplog, path, form):
+    with caplog.at_level(logging.ERROR, logger="wela"):
+        response = post(client, path, {"CallSid": "CA" + "a" * 32, "From": SOMSRI, **form})
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

@@ -42,14 +42,14 @@ def who(actor: str, names: dict[int, str]) -> str:
         shown = _("ข้อมูลตัวอย่าง")
     elif kind == "ivr":
         shown = _("ทางโทรศัพท์")
-    elif kind in ("sms", "volunteer") and rest.isdigit():
+    elif kind in ("sms", "volunteer") and rest.isdecimal():
         name = names.get(int(rest), "")
         shown = (_("SMS · {name}", name=name) if kind == "sms" else name) if name else actor
     elif kind in WAYS_TH:
         shown = f"{_(WAYS_TH[kind])} · {rest}" if rest else _(WAYS_TH[kind])
     else:
         shown = actor
-    if for_id.isdigit() and int(for_id) in names:
+    if for_id.isdecimal() and int(for_id) in names:
         shown += " " + _("แทน {name}", name=names[int(for_id)])
     return shown
 
