@@ -254,36 +254,40 @@ def encode_mp3(wav: bytes, *, bitrate: str = "48k") -> bytes:
 PHONE_LOUDNESS = Loudness(integrated=-20.0, true_peak=-3.0, lra=7.0)
 PHONE_BAND = "highpass=f=300,lowpass=f=3400"
 #: The pace of everything said on the phone, against the voice's own: a tenth slower, as one speaks
-#: to an elder (พูดช้าๆ ชัดๆ). Rendered prompts are slowed to it (the pitch kept); Twilio's voice is
-#: told it in SSML (voice.twiml), so a played prompt and a said name keep one pace.
-PHONE_RATE = 0.9
-#: Written into each phone WAV (its INFO comment): a copy made before prompts were levelled, or
-#: at another level or pace, lacks it and is made again.
-PHONE_MARK = f"wela phone prompt {PHONE_LOUDNESS.integrated:g} LUFS {PHONE_RATE:g}x"
+#: to an elder (พูดช้าๆ ชัดๆ); a fifth slower for a member who asked the bank to speak slowly
+#: (``speak_slowly``). Rendered prompts are slowed to each (the pitch kept); Twilio's voice is told
+#: it in SSML (voice.twiml), so a played prompt and a said name keep one pace.
+PHONE_RATE, SLOW_RATE = 0.9, 0.8
 _SILENT_LUFS = -60.0                # quieter than this is no speech: converted, never amplified
 
 
-def to_phone_wav(source: Path, target: Path) -> None:
-    """8 kHz mono μ-law WAV at :data:`PHONE_LOUDNESS` and :data:`PHONE_RATE`, what a phone line
-    carries (Twilio <Play>). Two passes as in :func:`normalise_to_mp3`. ``target``: a temporary
-    path the caller renames.
+def phone_mark(rate: float) -> str:
+    """Written into each phone WAV (its INFO comment): a copy made before prompts were levelled, or
+    at another level or pace, lacks it and is made again."""
+    return f"wela phone prompt {PHONE_LOUDNESS.integrated:g} LUFS {rate:g}x"
+
+
+def to_phone_wav(source: Path, target: Path, rate: float = PHONE_RATE) -> None:
+    """8 kHz mono μ-law WAV at :data:`PHONE_LOUDNESS` and pace ``rate``, what a phone line carries
+    (Twilio <Play>). Two passes as in :func:`normalise_to_mp3`. ``target``: a temporary path the
+    caller renames.
     """
-    paced = _chain(f"atempo={PHONE_RATE:g}", PHONE_BAND)
+    paced = _chain(f"atempo={rate:g}", PHONE_BAND)
     before = _chain(paced, SPEECH_COMPRESSOR)
     measured = measure(source, before=before)
     level = _loudnorm(PHONE_LOUDNESS, measured) if measured.integrated > _SILENT_LUFS else ""
     run(
         "ffmpeg",
         ["-v", "error", "-y", "-i", str(source), "-af", _chain(before, level) if level else paced,
-         "-ar", "8000", "-ac", "1", "-acodec", "pcm_mulaw", "-metadata", f"comment={PHONE_MARK}",
+         "-ar", "8000", "-ac", "1", "-acodec", "pcm_mulaw", "-metadata", f"comment={phone_mark(rate)}",
          "-f", "wav", str(target)],
     )
 
 
-def is_phone_ready(wav: Path) -> bool:
-    """Whether ``wav`` is a phone copy made at the present level and pace (:data:`PHONE_MARK` in its header)."""
+def is_phone_ready(wav: Path, rate: float = PHONE_RATE) -> bool:
+    """Whether ``wav`` is a phone copy made at the present level and pace ``rate`` (its mark in its header)."""
     try:
         with open(wav, "rb") as file:
-            return PHONE_MARK.encode() in file.read(1024)
+            return phone_mark(rate).encode() in file.read(1024)
     except OSError:
         return False

@@ -125,8 +125,9 @@ class AudioCache:
             meta["quality"] = "low: offline voice (espeak-ng or similar)"
         try:
             write_atomically(mp3, made.audio)
-            with contextlib.suppress(FileNotFoundError):
-                mp3.with_suffix(".wav").unlink()  # a phone copy of older audio is stale
+            for stale in (mp3.with_suffix(".wav"), slow_copy(mp3)):   # phone copies of older audio
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
             write_atomically(mp3.with_suffix(".json"), _dump(meta))
         except StorageFailed:
             if not (self.directory / f"{key}.json").exists():
@@ -158,15 +159,21 @@ class AudioCache:
 
 
 def phone_ready(path: Path) -> Path:
-    """An 8 kHz mono μ-law WAV beside the MP3 (what Twilio plays on a phone line), levelled for the
-    phone; made once, and again when the MP3 is newer or the copy was levelled otherwise."""
+    """An 8 kHz mono μ-law WAV beside the MP3 (what Twilio plays on a phone line), levelled and paced
+    for the phone, and its slower twin ``<hash>.slow.wav`` for callers who asked to be spoken to
+    slowly; made once, and again when the MP3 is newer or a copy was made otherwise. Returns the first."""
     path = Path(path)
-    wav = path.with_suffix(".wav")
-    if wav.exists() and wav.stat().st_mtime_ns >= path.stat().st_mtime_ns and audio.is_phone_ready(wav):
-        return wav
-    with atomic_path(wav) as temporary:
-        audio.to_phone_wav(path, temporary)
-    return wav
+    for wav, rate in ((path.with_suffix(".wav"), audio.PHONE_RATE), (slow_copy(path), audio.SLOW_RATE)):
+        if not (wav.exists() and wav.stat().st_mtime_ns >= path.stat().st_mtime_ns
+                and audio.is_phone_ready(wav, rate)):
+            with atomic_path(wav) as temporary:
+                audio.to_phone_wav(path, temporary, rate)
+    return path.with_suffix(".wav")
+
+
+def slow_copy(path: Path) -> Path:
+    """``<hash>.slow.wav``: the phone copy for callers who asked to be spoken to slowly."""
+    return Path(path).with_suffix(".slow.wav")
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -43,16 +43,24 @@ def test_refresh_remakes_the_offline_prompts_and_their_phone_copies(tmp_path, cl
     folder = app.extensions["wela"].settings.audio_dir
     assert "offline quality 0" not in cli(app, "prompts", "render").output
     offline = {p.stem for p in folder.glob("*.json") if json.loads(p.read_text("utf-8"))["offline"]}
-    assert offline and offline == {p.stem for p in folder.glob("*.wav")}
+    assert offline and offline == set(phone_copies(folder))
 
     gtts.down = False                                     # the network is back
     out = cli(app, "prompts", "refresh")
     assert out.exit_code == 0 and f"re-made {len(offline)} " in out.output, out.output
     assert not any(json.loads(p.read_text("utf-8"))["offline"] for p in folder.glob("*.json"))
-    wavs = {p.stem: p for p in folder.glob("*.wav")}
-    assert set(wavs) == offline                           # each re-made sentence has its phone copy again
-    assert all(audio.is_phone_ready(wav) and wav.stat().st_mtime_ns >= wav.with_suffix(".mp3").stat().st_mtime_ns
-               for wav in wavs.values())
+    copies = phone_copies(folder)
+    assert set(copies) == offline                         # each re-made sentence has its phone copies again
+    for stem, (wav, slow) in copies.items():
+        mp3 = folder / f"{stem}.mp3"
+        assert audio.is_phone_ready(wav) and audio.is_phone_ready(slow, audio.SLOW_RATE)
+        assert min(wav.stat().st_mtime_ns, slow.stat().st_mtime_ns) >= mp3.stat().st_mtime_ns
+
+
+def phone_copies(folder) -> dict:
+    """hash → (phone WAV, its slow twin), for the sentences that have both."""
+    return {p.stem: (p, p.with_suffix(".slow.wav")) for p in folder.glob("*.wav")
+            if not p.name.endswith(".slow.wav") and p.with_suffix(".slow.wav").exists()}
 
 
 def test_a_headman_types_a_sentence_and_gets_an_mp3(app, tmp_path):

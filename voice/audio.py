@@ -1,9 +1,10 @@
 """Which prompts have pre-rendered audio: an index of the audio cache's metadata, looked up by catalogue key.
 
 ``wela prompts render`` speaks every slot-free catalogue sentence once into the instance audio
-folder (prompts_th.cache: ``<sha256>.mp3`` + ``.json`` holding the text it spoke, and a
-phone-ready ``.wav``). A call never synthesises and never does slow work: it asks this index
-for the file of a catalogue key and plays it, or has Twilio's Thai voice say the sentence.
+folder (prompts_th.cache: ``<sha256>.mp3`` + ``.json`` holding the text it spoke, a phone-ready
+``.wav``, and a slower ``.slow.wav`` for callers who asked to be spoken to slowly). A call never
+synthesises and never does slow work: it asks this index for the file of a catalogue key and plays
+it, or has Twilio's Thai voice say the sentence.
 Sentences with slots (names, numbers) are not rendered ahead, so they are always said.
 
 The index matches by text, the way the renderer made it speakable, so it does not depend on
@@ -28,7 +29,7 @@ from prompts_th import catalogue
 from prompts_th.thai_text import speakable
 
 log = logging.getLogger("wela.voice")
-NAME = re.compile(r"^[0-9a-f]{64}\.(mp3|wav)$")
+NAME = re.compile(r"^[0-9a-f]{64}(?:\.slow)?\.(mp3|wav)$")
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 STAMP_SECONDS = 1.0
 
@@ -40,7 +41,8 @@ def spoken_form(text: str) -> str:
 
 
 class PromptAudio:
-    """The audio file name (``<hash>.wav`` or ``.mp3``) of each rendered slot-free catalogue prompt."""
+    """The audio file name (``<hash>.wav`` or ``.mp3``, and ``<hash>.slow.wav``) of each rendered slot-free
+    catalogue prompt."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
@@ -50,11 +52,12 @@ class PromptAudio:
         self._stamp: Optional[int] = None
         self._checked: Optional[int] = None
         self._warming = False
-        self._by_key: dict[str, str] = {}
+        self._by_key: dict[str, tuple[str, Optional[str]]] = {}     # key → (file, its slow twin)
         self._looked: tuple[float, Optional[int]] = (-1.0, None)   # (monotonic time, folder stamp)
 
-    def find(self, key: str) -> Optional[str]:
-        """The file to play for catalogue ``key``, or None (not rendered, or not warmed up yet)."""
+    def find(self, key: str, slow: bool = False) -> Optional[str]:
+        """The file to play for catalogue ``key`` (``slow``: at the slower pace), or None (not rendered
+        at that pace, or not warmed up yet)."""
         stamp = self._folder_stamp()
         if stamp is None:
             return None
@@ -69,7 +72,8 @@ class PromptAudio:
                 if stamp != self._stamp:
                     self._by_key = self._index()
                     self._stamp = stamp
-        return self._by_key.get(key)
+        names = self._by_key.get(key)
+        return None if names is None else names[1] if slow else names[0]
 
     def has_audio(self) -> bool:
         return self._folder_stamp(fresh=True) is not None and any(self.folder.glob("*.json"))
@@ -111,14 +115,15 @@ class PromptAudio:
         self._looked = (now, stamp)
         return stamp
 
-    def _index(self) -> dict[str, str]:
+    def _index(self) -> dict[str, tuple[str, Optional[str]]]:
         by_text = _read_index(self.folder)
         return {key: by_text[text] for key, text in self._spoken.items() if text in by_text}
 
 
-def _read_index(folder: Path) -> dict[str, str]:
-    """text → file name; a real voice wins over an offline one, the phone WAV over the MP3."""
-    best: dict[str, tuple[bool, str]] = {}
+def _read_index(folder: Path) -> dict[str, tuple[str, Optional[str]]]:
+    """text → (file name, its slow twin or None); a real voice wins over an offline one, the phone WAV
+    over the MP3."""
+    best: dict[str, tuple[bool, str, Optional[str]]] = {}
     for meta_path in folder.glob("*.json"):
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
@@ -129,18 +134,19 @@ def _read_index(folder: Path) -> dict[str, str]:
         text = meta.get("text")
         if not isinstance(text, str):
             continue
-        wav, mp3 = meta_path.with_suffix(".wav"), meta_path.with_suffix(".mp3")
+        wav, mp3, slow = (meta_path.with_suffix(".wav"), meta_path.with_suffix(".mp3"),
+                          meta_path.with_suffix(".slow.wav"))
         name = wav.name if wav.exists() else mp3.name if mp3.exists() else None
         if name is None or not NAME.match(name):
             continue
         offline = bool(meta.get("offline"))
         if text not in best or (best[text][0] and not offline):
-            best[text] = (offline, name)
-    return {text: name for text, (_, name) in best.items()}
+            best[text] = (offline, name, slow.name if slow.exists() else None)
+    return {text: (name, slow) for text, (_, name, slow) in best.items()}
 
 
 def safe_name(name: str) -> Optional[tuple[str, str]]:
-    """(file name, content type) when ``name`` is one of ours (hex hash + .mp3/.wav), else None."""
+    """(file name, content type) when ``name`` is one of ours (hex hash + .mp3/.wav/.slow.wav), else None."""
     found = NAME.match(name or "")
     if not found:
         return None

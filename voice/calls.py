@@ -208,7 +208,7 @@ def _begin(tx: Tx, v: Voice, call: CallRow, entry: str, request_id: Optional[int
 def _save(tx: Tx, v: Voice, call: CallRow, before: str, event: Event, state: State,
           reply: Reply) -> str:
     n = call.seq if event.kind != "start" else 0
-    xml = v.renderer.render(reply, n + 1)
+    xml = v.renderer.render(reply, n + 1, slow=bool(state.ctx.get("slow")))
     conn, st = tx.flushed(), _statements(tx.conn.dialect)
     if not call.id:                                    # a new call: stored with its first reply
         call.id = st.add_call.first(conn, {

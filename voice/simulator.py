@@ -31,6 +31,7 @@ class Heard:
     kind: str                  # say | play | dial
     text: str                  # the Thai sentence (for a play: the text the audio was made from)
     url: str = ""              # play: the audio URL; dial: the number
+    rate: str = ""             # say: the pace Twilio's voice is asked for ("90%")
 
 
 @dataclass
@@ -170,7 +171,9 @@ class Phone:
 
     def _heard(self, verb: ET.Element) -> Heard:
         if verb.tag == "Say":
-            return Heard("say", "".join(verb.itertext()).strip())     # the text sits in <prosody>
+            prosody = verb.find("prosody")                           # the text sits in <prosody>
+            rate = prosody.get("rate", "") if prosody is not None else ""
+            return Heard("say", "".join(verb.itertext()).strip(), rate=rate)
         url = (verb.text or "").strip()
         return Heard("play", audio_text(self.settings.audio_dir, url), url)
 

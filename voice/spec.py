@@ -11,7 +11,7 @@ from typing import Mapping, Optional, Protocol, Sequence, Union
 
 from voice.words import Slot
 
-TIMEOUT, SLOW_TIMEOUT = 8, 10      # seconds to press a key; elders who asked to be spoken slowly get 10
+TIMEOUT, SLOW_TIMEOUT = 8, 10      # seconds to press a key; elders who asked to be spoken to slowly get 10
 
 
 # ── What the menu says and does ───────────────────────────────────────────────────
@@ -86,7 +86,7 @@ class Event:
 class Caller:
     id: int
     name: str
-    slow: bool = False                    # speak_slowly: a longer wait for keys
+    slow: bool = False                    # speak_slowly: a slower pace and a longer wait for keys
 
 
 @dataclass(frozen=True)

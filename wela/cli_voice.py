@@ -24,7 +24,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from ledger.phones import display_phone, parse_phone
-from prompts_th.cache import phone_ready
+from prompts_th.cache import phone_ready, slow_copy
 from prompts_th.engines import SpeechUnavailable
 from prompts_th.thai_text import speakable
 from ledger.settings import put_setting
@@ -34,6 +34,7 @@ from voice.people import (REGISTRATION_OUTCOMES, close_callback, open_callbacks,
                           settle_registration)
 from voice.simulator import ACCOUNT_SID, Phone, Turn, english_of
 from voice.stats import summary
+from voice.twiml import SLOW
 from voice.web import AUDIO
 from wela.app import wela
 from wela.cli_support import actor, by_option, cli_errors, json_option, print_json, print_table
@@ -133,15 +134,17 @@ def _show(turn: Turn, en: bool, play: bool, audio_dir) -> None:  # noqa: ANN001
         if play and heard.kind == "play":
             _play(audio_dir / heard.url.rsplit("/", 1)[-1])
         elif play and heard.kind == "say":
-            _play(_said(heard.text))
+            _play(_said(heard.text, slow=heard.rate == SLOW))
 
 
-def _said(text: str) -> Optional[Path]:
+def _said(text: str, slow: bool) -> Optional[Path]:
     """What Twilio's voice would say, spoken here by the bank's own engine (cached), at the phone's level
-    and pace; None, with a line saying why, when no engine can speak."""
+    and the caller's pace; None, with a line saying why, when no engine can speak."""
     w = wela()
     try:
-        return phone_ready(audio_cache(w).get_or_make(speakable(text), speech_engine(w)).path)
+        mp3 = audio_cache(w).get_or_make(speakable(text), speech_engine(w)).path
+        wav = phone_ready(mp3)
+        return slow_copy(mp3) if slow else wav
     except SpeechUnavailable as err:
         click.echo(f"     (ไม่มีเสียง / no audio: {err.en})")
         return None

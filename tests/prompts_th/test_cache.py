@@ -13,7 +13,7 @@ import pytest
 
 from ledger.errors import WelaError
 from prompts_th import audio
-from prompts_th.cache import AudioCache, StorageFailed, cache_key, phone_ready, write_atomically
+from prompts_th.cache import AudioCache, StorageFailed, cache_key, phone_ready, slow_copy, write_atomically
 from prompts_th.engines import FakeEngine, FallbackEngine, SpeechUnavailable, mp3_tag
 from prompts_th.espeak_engine import EspeakEngine
 from prompts_th.render import has_slots, render_prompts
@@ -279,18 +279,19 @@ def gain(mp3, decibels: float, target):
 
 
 @needs_espeak
-def test_phone_copies_of_a_quiet_and_a_loud_voice_come_out_equally_loud_and_a_tenth_slower(tmp_path):
+def test_phone_copies_of_a_quiet_and_a_loud_voice_come_out_equally_loud_and_slower(tmp_path):
     sentence = "ขอความช่วยเหลือ กด หนึ่ง ฟังเวลาคงเหลือ กด สาม คุยกับเจ้าหน้าที่ กด ศูนย์ ค่ะ"
     spoken = AudioCache(tmp_path).get_or_make(sentence, EspeakEngine()).path
     quiet, loud = gain(spoken, -14, tmp_path / "quiet.mp3"), gain(spoken, +4, tmp_path / "loud.mp3")
     assert loudness(loud) - loudness(quiet) > 15
     for source in (spoken, quiet, loud):
         wav = phone_ready(source)
-        assert probe(wav) == {"codec_name": "pcm_mulaw", "sample_rate": "8000", "channels": 1}
-        assert abs(loudness(wav) - audio.PHONE_LOUDNESS.integrated) <= 1.0, source.name
-        assert audio.is_phone_ready(wav)
-        slowed = audio.duration(wav) / audio.duration(source)              # said a tenth slower
-        assert abs(slowed - 1 / audio.PHONE_RATE) < 0.03, slowed
+        for copy, rate in ((wav, audio.PHONE_RATE), (slow_copy(source), audio.SLOW_RATE)):
+            assert probe(copy) == {"codec_name": "pcm_mulaw", "sample_rate": "8000", "channels": 1}
+            assert abs(loudness(copy) - audio.PHONE_LOUDNESS.integrated) <= 1.0, (source.name, rate)
+            assert audio.is_phone_ready(copy, rate) and not audio.is_phone_ready(copy, 1.0)
+            slowed = audio.duration(copy) / audio.duration(source)     # a tenth slower; a fifth for the slow
+            assert abs(slowed - 1 / rate) < 0.03, (slowed, rate)
 
 
 @needs_ffmpeg
@@ -301,7 +302,7 @@ def test_a_phone_copy_made_before_prompts_were_levelled_is_made_again(tmp_path):
                     "-acodec", "pcm_mulaw", "-f", "wav", str(wav)], check=True)   # as older Wela made it
     assert wav.stat().st_mtime_ns >= entry.path.stat().st_mtime_ns and not audio.is_phone_ready(wav)
     assert phone_ready(entry.path) == wav
-    assert audio.is_phone_ready(wav)
+    assert audio.is_phone_ready(wav) and audio.is_phone_ready(slow_copy(entry.path), audio.SLOW_RATE)
     assert probe(wav) == {"codec_name": "pcm_mulaw", "sample_rate": "8000", "channels": 1}
 
 def test_slots_are_found_and_literal_braces_are_not_slots():

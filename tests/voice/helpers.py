@@ -48,13 +48,15 @@ def spoken(root: ET.Element) -> list[str]:
     return ["".join(el.itertext()).strip() for el in root.iter("Say")]
 
 
-def write_rendered(folder, sentence: str) -> str:
-    """What `wela prompts render` leaves in the audio folder for one sentence."""
+def write_rendered(folder, sentence: str, slow: bool = True) -> str:
+    """What `wela prompts render` leaves in the audio folder for one sentence (``slow``: with the slow twin)."""
     engine = FakeEngine()
     spoken_text = spoken_form(sentence)
     key = cache_key(spoken_text, engine)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{key}.mp3").write_bytes(b"ID3fake")
     (folder / f"{key}.wav").write_bytes(b"RIFFfake")
+    if slow:
+        (folder / f"{key}.slow.wav").write_bytes(b"RIFFslow")
     (folder / f"{key}.json").write_text(json.dumps({"key": key, "text": spoken_text, "offline": False}))
     return key

@@ -6,13 +6,15 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from prompts_th import audio
 from prompts_th.catalogue import text as prompt
 from prompts_th.engines import FakeEngine
 from prompts_th.thai_text import speakable
+from ledger.orm import Member
 from scheduler.orm import HelpRequest
+from tests.voice.conftest import SOMSRI
 from tests.voice.helpers import write_rendered
 from voice.audio import spoken_form
 from wela.cli import main
@@ -48,18 +50,24 @@ def test_the_simulator_plays_the_rendered_prompts_from_the_first_reply_as_a_warm
 
 
 @pytest.mark.skipif(not (shutil.which("ffmpeg") and shutil.which("ffprobe")), reason="ffmpeg is not installed")
-def test_with_play_every_sentence_is_heard_the_said_ones_in_the_banks_own_voice(wela, w, monkeypatch):
+@pytest.mark.parametrize("slow", [False, True])
+def test_with_play_every_sentence_is_heard_the_said_ones_in_the_banks_own_voice(wela, w, monkeypatch, slow):
     played = []
     monkeypatch.setattr("wela.cli_voice._play", played.append)
     w.adapters.speech_engine = FakeEngine()
     key = write_rendered(w.settings.audio_dir, prompt("ivr.main.menu"))
+    with w.sessions.begin() as s:
+        s.execute(update(Member).where(Member.phone == SOMSRI).values(speak_slowly=slow))
     result = wela("call", "081-234-5678", "--keys", "3", "--play")
     assert result.exit_code == 0, result.output
-    assert [path.name for path in played[1::2]] == [f"{key}.wav"] * 2       # the menu, rendered
+    suffix = ".slow.wav" if slow else ".wav"                             # her pace, played or said
+    assert [path.name for path in played[1::2]] == [key + suffix] * 2     # the menu, rendered
     said = played[0::2]                                                   # the welcome and the balance
-    assert [json.loads(path.with_suffix(".json").read_text("utf-8"))["text"] for path in said] == [
-        speakable(prompt("ivr.welcome.member", name="ยายสมศรี")), speakable("เวลาคงเหลือของคุณ สองชั่วโมง ค่ะ")]
-    assert all(path.suffix == ".wav" and audio.is_phone_ready(path) for path in said)   # at the phone's pace
+    assert [json.loads((path.parent / (path.name.split(".")[0] + ".json")).read_text("utf-8"))["text"]
+            for path in said] == [speakable(prompt("ivr.welcome.member", name="ยายสมศรี")),
+                                  speakable("เวลาคงเหลือของคุณ สองชั่วโมง ค่ะ")]
+    rate = audio.SLOW_RATE if slow else audio.PHONE_RATE
+    assert all(path.name.endswith(suffix) and audio.is_phone_ready(path, rate) for path in said)
 
 
 def test_keys_typed_at_the_prompt_and_q_hangs_up(wela):

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from prompts_th.catalogue import text as prompt
-from tests.voice.conftest import PUBLIC, TOKEN, build_app
+from ledger.orm import Member
+from tests.voice.conftest import PUBLIC, SOMSRI, TOKEN, build_app
 from tests.voice.helpers import SID, post, sign, spoken, twiml, twilio_fields, write_rendered
 from voice.orm import CallbackRequest, OutboundCall, VoiceCall
 
@@ -129,7 +130,25 @@ def test_prerendered_prompts_are_played_and_slots_are_said(app, client, w):
         assert audio.mimetype == "audio/mpeg"
 
 
+def test_a_caller_who_asked_to_be_spoken_to_slowly_hears_the_slower_copies_and_pace(app, client, w):
+    key = write_rendered(w.settings.audio_dir, prompt("ivr.main.menu"))
+    write_rendered(w.settings.audio_dir, prompt("ivr.sorry.wrong_key"), slow=False)    # no slow twin yet
+    with w.sessions.begin() as s:
+        s.execute(update(Member).where(Member.phone == SOMSRI).values(speak_slowly=True))
+    app.extensions["wela.voice.audio"].warm()
+    gather = twiml(post(client, "/voice/incoming")).find("Gather")
+    say, play = list(gather)
+    assert say.find("prosody").get("rate") == "80%" and gather.get("timeout") == "10"
+    assert play.tag == "Play" and play.text == f"{PUBLIC}/voice/audio/{key}.slow.wav"
+    sorry = list(twiml(press(client, 1, "7")).find("Gather"))[0]     # said at her pace, not played at the usual
+    assert sorry.tag == "Say" and sorry.find("prosody").get("rate") == "80%"
+    assert "".join(sorry.itertext()) == prompt("ivr.sorry.wrong_key")
+    with client.get(f"/voice/audio/{key}.slow.wav") as audio:
+        assert audio.status_code == 200 and audio.mimetype == "audio/wav" and audio.get_data() == b"RIFFslow"
+
+
 @pytest.mark.parametrize("name", ["..%2F..%2Fwela.sqlite3", "secret_key", "abc.mp3", "a" * 64 + ".json",
+                                  "a" * 64 + ".fast.wav", "a" * 64 + ".slow.json",
                                   "A" * 64 + ".mp3", "%2e%2e%2fsecret_key"])
 def test_the_audio_route_serves_only_hex_named_audio(client, w, name):
     assert client.get(f"/voice/audio/{name}").status_code == 404
