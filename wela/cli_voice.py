@@ -24,10 +24,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from ledger.phones import display_phone, parse_phone
+from ledger.settings import put_setting
 from prompts_th.cache import phone_ready, slow_copy
 from prompts_th.engines import SpeechUnavailable
 from prompts_th.thai_text import speakable
-from ledger.settings import put_setting
 from voice import calls, outbound
 from voice.orm import OutboundCall
 from voice.people import (REGISTRATION_OUTCOMES, close_callback, open_callbacks, pending_registrations,
