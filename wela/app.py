@@ -1,13 +1,18 @@
 """The Flask app factory: wires settings, database and adapters; registers every area's blueprint."""
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 from pathlib import Path
 from typing import Any, Mapping, Optional
+from urllib.parse import parse_qsl
 
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" decoding error handler)
 from flask import Flask, current_app
+from flask import Request as FlaskRequest
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import IntegerConverter
 
 from wela.bootstrap import Adapters, Wela, bootstrap
@@ -34,6 +39,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional
         JSON_AS_ASCII=False,
     )
     app.config.update(flask_config)
+    app.request_class = Request
     app.url_map.converters["int"] = RowId
     app.session_interface = CookieSessions()
     app.extensions["wela"] = bootstrap(settings, clock=clock, adapters=adapters)
@@ -63,6 +69,38 @@ def _body_within_limit() -> None:
     elif request.environ.get("wsgi.input_terminated"):
         request.get_data(cache=True, parse_form_data=False)
         request.stream.read(1)
+
+
+class Request(FlaskRequest):
+    """Flask's request, reading a url-encoded body (every Twilio webhook, every admin form) the short way.
+
+    For each form werkzeug builds a parser, parses the content type again and reads the body
+    through a limited stream: a sixth of a phone step's time. A url-encoded body of declared length
+    within the limit is read here in one call and parsed as werkzeug parses it (the same decoding,
+    the same handling of bad bytes, an undecodable body an empty form, a short one a disconnect).
+    Everything else (multipart, chunked, too large, debug mode's helpful errors) goes werkzeug's way.
+    """
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        length, limit = self.content_length, self.max_content_length
+        if (self.mimetype != "application/x-www-form-urlencoded" or length is None or "stream" in self.__dict__
+                or (limit is not None and length > limit) or current_app.debug):
+            super()._load_form_data()
+            return
+        body = getattr(self, "_cached_data", None)
+        if body is None:
+            body = self.environ["wsgi.input"].read(length)
+            if len(body) != length:
+                raise ClientDisconnected()
+        try:
+            form = self.parameter_storage_class(
+                parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+        except ValueError:                     # werkzeug's parser is silent about a body it cannot decode
+            form = self.parameter_storage_class()
+        d = self.__dict__
+        d["stream"], d["form"], d["files"] = io.BytesIO(b""), form, self.parameter_storage_class()
 
 
 class CookieSessions(SecureCookieSessionInterface):

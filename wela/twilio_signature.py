@@ -9,20 +9,36 @@ Shared by the SMS and voice webhooks.
 """
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, compare,
                                       get_signature_algorithm)
 
 
+# Characters werkzeug's request.url leaves as they are (no quoting, no IRI decoding): the URLs we give Twilio.
+PLAIN = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,/:;=@")
+
+
 def public_request_url(request: Any, public_url: str) -> str:
     """The URL the caller used: ``public_url`` + path and query when set, else what Flask saw."""
     if not public_url:
-        return request.url
+        return _request_url(request)
     full_path = request.full_path
     if full_path.endswith("?"):          # Werkzeug adds "?" to full_path when there is no query
         full_path = full_path[:-1]
     return public_url.rstrip("/") + full_path
+
+
+def _request_url(request: Any) -> str:
+    """``request.url``, built directly when every part is plain (werkzeug quotes, then decodes, each time)."""
+    root, path, query = request.root_path, request.path, request.query_string.decode("latin-1")
+    host = request.host
+    if PLAIN.issuperset(root) and PLAIN.issuperset(path) and PLAIN.issuperset(query) \
+            and host.isascii() and "xn--" not in host:
+        url = f"{request.scheme}://{host}{root.rstrip('/')}/{path.lstrip('/')}"
+        return f"{url}?{query}" if query else url
+    return request.url
 
 
 def check_twilio_signature(request: Any, settings: Any) -> bool:
