@@ -78,7 +78,7 @@ def missed_call_mode(s: Session) -> str:
 
 
 def _missed_call_mode(tx: Tx) -> str:
-    row = _statements(tx.conn.dialect).setting.first(tx.flushed(), {"key": MISSED_CALLS})
+    row = _statements(tx.dialect).setting.first(tx.flushed(), {"key": MISSED_CALLS})
     return _mode(row[0] if row else DEFAULT_MODE)
 
 
@@ -161,7 +161,7 @@ def status(v: Voice, form: Mapping[str, str], order_id: Optional[int], attempt: 
         call = _locked(tx, sid) if sid else None
         if call is not None and call_status in FINAL_CALL_STATUSES and call.ended_at is None:
             duration = (form.get("CallDuration") or "").strip()
-            _statements(tx.conn.dialect).end_call.run(tx.conn, {
+            _statements(tx.dialect).end_call.run(tx, {
                 "call": call.id, "ended_at": v.w.clock.now(), "status": call_status,
                 "duration_s": int(duration) if duration.isdecimal() and len(duration) < 7 else None})
             if _missed(tx, call):
@@ -209,20 +209,21 @@ def _save(tx: Tx, v: Voice, call: CallRow, before: str, event: Event, state: Sta
           reply: Reply) -> str:
     n = call.seq if event.kind != "start" else 0
     xml = v.renderer.render(reply, n + 1, slow=bool(state.ctx.get("slow")))
-    conn, st = tx.flushed(), _statements(tx.conn.dialect)
+    st = _statements(tx.dialect)
+    tx.flushed()                                       # a use case's rows first (a request, a payment)
     if not call.id:                                    # a new call: stored with its first reply
-        call.id = st.add_call.first(conn, {
+        call.id = st.add_call.first(tx, {
             "call_sid": call.call_sid, "direction": call.direction, "from_phone": call.from_phone,
             "to_phone": call.to_phone, "member_id": call.member_id, "order_id": call.order_id,
             "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
             "started_at": v.w.clock.now(), "status": "in-progress", "needed_person": bool(reply.person),
             "tasks": [reply.task] if reply.task else [],
         })[0]
-        st.add_step.run(conn, _step_values(v, call, n, before, event, state, reply))
+        st.add_step.run(tx, _step_values(v, call, n, before, event, state, reply))
         return xml
-    st.add_step.run(conn, _step_values(v, call, n, before, event, state, reply))
+    st.add_step.run(tx, _step_values(v, call, n, before, event, state, reply))
     tasks = [*(call.tasks or []), reply.task] if reply.task else list(call.tasks or [])
-    st.save_call.run(conn, {
+    st.save_call.run(tx, {
         "call": call.id, "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
         "member_id": call.member_id, "needed_person": bool(call.needed_person or reply.person),
         "tasks": tasks})
@@ -280,7 +281,7 @@ def _env(v: Voice):  # noqa: ANN202
 
 
 def _locked(tx: Tx, sid: str) -> Optional[CallRow]:
-    row = _statements(tx.conn.dialect).find_call.first(tx.conn, {"sid": sid})
+    row = _statements(tx.dialect).find_call.first(tx, {"sid": sid})
     return CallRow(*row) if row is not None else None
 
 
@@ -295,16 +296,16 @@ def _new_call(tx: Tx, form: Mapping[str, str], sid: str, direction: str,
 
 
 def _member_id(tx: Tx, phone: str) -> Optional[int]:
-    find = _statements(tx.conn.dialect).find_member
+    find = _statements(tx.dialect).find_member
     if phone.startswith("+"):                          # Twilio sends E.164, as we store it: try as is
-        row = find.first(tx.conn, {"phone": phone})
+        row = find.first(tx, {"phone": phone})
         if row is not None:
             return row[0]
     try:
         e164 = parse_phone(phone)
     except WelaError:
         return None
-    row = find.first(tx.conn, {"phone": e164}) if e164 != phone else None
+    row = find.first(tx, {"phone": e164}) if e164 != phone else None
     return row[0] if row is not None else None
 
 

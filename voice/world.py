@@ -94,7 +94,7 @@ class DbWorld:
         if self.call.member_id is None:
             return None
         if self._who is None or self._who.id != self.call.member_id:
-            row = _who(self.tx.conn.dialect).first(self.tx.flushed(), {"id": self.call.member_id})
+            row = _who(self.tx.dialect).first(self.tx.flushed(), {"id": self.call.member_id})
             self._who = Who(row[0], row[1], bool(row[2])) if row else None
         return self._who
 
@@ -140,7 +140,7 @@ class DbWorld:
         member = self.member()
         if member is None:
             return Credit(0, 0, 0)
-        b = ledger.read_balance(self.tx.flushed(), member.id)
+        b = ledger.read_balance(self.tx.flushed().conn, member.id)
         return Credit(b.available, b.held, b.loan_owed)
 
     def coordinator(self) -> str:

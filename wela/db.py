@@ -53,10 +53,16 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         # check, so two postings can never both read the same old balance. Sessions that only
         # read (make_reads) take a plain BEGIN: a WAL snapshot that never holds up a writer.
         # Straight to the driver: this runs before every transaction, and needs no statement machinery.
-        reads = conn.get_execution_options().get(READS, False)
-        conn.connection.dbapi_connection.execute("BEGIN" if reads else "BEGIN IMMEDIATE")
+        _begin_sqlite(conn.connection.dbapi_connection, reads=conn.get_execution_options().get(READS, False))
 
     return engine
+
+
+def _begin_sqlite(dbapi_conn: Any, reads: bool = False) -> None:
+    """SQLite's BEGIN for us: a write transaction, or (reads) a snapshot; none when one is open already
+    (a ``Tx`` that began on the driver and then made a Connection for a Session)."""
+    if not dbapi_conn.in_transaction:
+        dbapi_conn.execute("BEGIN" if reads else "BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
@@ -145,16 +151,34 @@ def _retried(once: Callable[[], T], attempts: int) -> T:
 
 
 class Tx:
-    """One transaction on a Connection, with a Session on it only when some use case asks for one.
+    """One transaction on one driver connection from the engine's pool: the phone's hot path.
 
-    For the phone's hot path: a key press that only moves the menu runs a handful of prepared
-    statements (``Prepared``) and never pays for a Session; a step that saves a request or a
-    payment gets ``tx.session``, joined to the same transaction (flushed before the commit).
+    A key press that only moves the menu runs a handful of prepared statements (``Prepared``) on the
+    driver's connection and pays for neither a SQLAlchemy Connection nor a Session: building,
+    beginning, committing and closing a Connection cost a phone step more than its statements. What
+    a step needs beyond them joins the same transaction on the same driver connection, made on first
+    use: ``tx.conn`` for Core statements, ``tx.session`` for a use case's ORM work (flushed before
+    the commit). Driver errors are SQLAlchemy's, as ``Connection.execute`` would raise them.
     """
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.driver = _driver_call(engine, None, engine.raw_connection)   # the pool's proxy
+        self._conn: Optional[Connection] = None
         self._session: Optional[Session] = None
+
+    def begin(self) -> None:
+        if self.dialect.name == "sqlite":          # as the engine's "begin" listener: a write transaction
+            _driver_call(self.engine, self.driver, lambda: _begin_sqlite(self.driver.dbapi_connection))
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            conn = Connection(self.engine, connection=self.driver)
+            conn.begin()                           # the driver is in its transaction: no second BEGIN
+            self._conn = conn
+        return self._conn
 
     @property
     def session(self) -> Session:
@@ -163,33 +187,64 @@ class Tx:
                                     expire_on_commit=False)
         return self._session
 
-    def flushed(self) -> Connection:
-        """The connection, once whatever the Session holds is written: for a read that must see it."""
+    def flushed(self) -> "Tx":
+        """This transaction, once whatever the Session holds is written: for a read that must see it."""
         if self._session is not None:
             self._session.flush()
-        return self.conn
+        return self
 
-    def _finish(self) -> None:
+    def commit(self) -> None:
         if self._session is not None:
-            self._session.commit()         # flushes; the Connection's own commit follows
+            self._session.commit()                 # flushes; the transaction itself is ours
+        if self._conn is not None:
+            self._conn.commit()
+        else:
+            _driver_call(self.engine, self.driver, self.driver.commit)
 
-    def _close(self) -> None:
+    def rollback(self) -> None:
+        if self._conn is not None:
+            self._conn.rollback()
+        else:
+            _driver_call(self.engine, self.driver, self.driver.rollback)
+
+    def close(self) -> None:
+        """Back to the pool (a Connection made on it closes it)."""
         if self._session is not None:
             self._session.close()
+        (self._conn or self.driver).close()
 
 
 def atomic_tx(engine: Engine, work: Callable[[Tx], T], attempts: int = 5) -> T:
     """``atomic`` for a ``Tx``: one transaction, retried whole on a deadlock or a key race."""
     def once() -> T:
-        with engine.connect() as conn, conn.begin():
-            tx = Tx(conn)
+        tx = Tx(engine)
+        try:
+            tx.begin()
+            result = work(tx)
+            tx.commit()
+            return result
+        except BaseException:
             try:
-                result = work(tx)
-                tx._finish()
-                return result
-            finally:
-                tx._close()
+                tx.rollback()
+            except DBAPIError:                     # the connection itself failed: the pool drops it
+                pass
+            raise
+        finally:
+            tx.close()
     return _retried(once, attempts)
+
+
+def _driver_call(engine: Engine, driver: Any, call: Callable[[], T]) -> T:
+    """``call()``, with a driver error raised as SQLAlchemy's (and a lost connection invalidated)."""
+    dialect = engine.dialect
+    try:
+        return call()
+    except dialect.loaded_dbapi.Error as err:
+        lost = dialect.is_disconnect(err, driver.dbapi_connection if driver is not None else None, None)
+        if lost and driver is not None:
+            driver.invalidate(err)
+        raise DBAPIError.instance(None, None, err, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost) from err
 
 
 class Prepared:
@@ -199,7 +254,7 @@ class Prepared:
     execution costs more than the database's: the SQL is still SQLAlchemy's, for this dialect, and
     values pass through the column types' own bind and result processors (JSON, UTC datetimes,
     booleans). A driver error becomes SQLAlchemy's, and a lost connection is invalidated, as
-    ``Connection.execute`` would do. The Connection must have begun its transaction.
+    ``Connection.execute`` would do. Run inside a ``Tx``, flushed when its Session must be seen.
     """
 
     def __init__(self, stmt: Executable, dialect: Dialect) -> None:
@@ -214,27 +269,29 @@ class Prepared:
         self.results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                              for column in columns)
 
-    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, tx: Tx, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         bound = [(name, process(values[name]) if process else values[name]) for name, process in self.binds]
         params: Any = tuple(value for _, value in bound) if self.positional else dict(bound)
-        raw = conn.connection.dbapi_connection
+        raw = tx.driver.dbapi_connection
         cursor = raw.cursor()
         try:
             cursor.execute(self.sql, params)
             found = cursor.fetchall() if cursor.description else []
         except self.dialect.loaded_dbapi.Error as err:
-            if self.dialect.is_disconnect(err, raw, cursor):
-                conn.invalidate(err)
-            raise DBAPIError.instance(self.sql, params, err, self.dialect.loaded_dbapi.Error) from err
+            lost = self.dialect.is_disconnect(err, raw, cursor)
+            if lost:
+                tx.driver.invalidate(err)
+            raise DBAPIError.instance(self.sql, params, err, self.dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost) from err
         finally:
             cursor.close()
         results = self.results
         return [tuple(process(value) if process else value for process, value in zip(results, row))
                 for row in found]
 
-    def first(self, conn: Connection, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
-        found = self.rows(conn, values)
+    def first(self, tx: Tx, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
+        found = self.rows(tx, values)
         return found[0] if found else None
 
-    def run(self, conn: Connection, values: Mapping[str, Any]) -> None:
-        self.rows(conn, values)
+    def run(self, tx: Tx, values: Mapping[str, Any]) -> None:
+        self.rows(tx, values)
