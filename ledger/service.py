@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Callable, Optional
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ledger.clock import Clock, local_date
@@ -21,6 +23,7 @@ from ledger.entries import (Entry, Locked, Plan, Receipt, check_key, fingerprint
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.orm import Account, Hold, Member, MonthClose, Transfer
 from ledger.policy import Minutes, Policy
+from ledger.prepared import On, Prepared
 from ledger.rules import (EarningSplit, check_minutes, require_available, require_loan_room,
                           require_under_cap, split_earning)
 from ledger.settings import load_policy
@@ -87,8 +90,11 @@ def _account_id(s: Session, code: str) -> int:
     return found
 
 
-_BALANCE = select(Account.__table__.c.code, Account.__table__.c.balance, Account.__table__.c.held).where(
-    Account.__table__.c.code.in_(bindparam("codes", expanding=True)))
+@cache
+def _balance_rows(dialect: Dialect) -> Prepared:
+    accounts = Account.__table__
+    return Prepared(select(accounts.c.code, accounts.c.balance, accounts.c.held)
+                    .where(accounts.c.code.in_((bindparam("own"), bindparam("loan")))), dialect)
 
 
 def balance(s: Session, member_id: int) -> Balance:
@@ -97,10 +103,11 @@ def balance(s: Session, member_id: int) -> Balance:
     return read_balance(s.connection(), member_id)
 
 
-def read_balance(conn: Connection, member_id: int) -> Balance:
-    """``balance`` on a Connection (nothing unflushed to consider): the phone's hot path."""
+def read_balance(on: On, member_id: int) -> Balance:
+    """``balance`` in a transaction with nothing unflushed to consider: the phone's hot path."""
     own, loan = member_code(member_id), loan_code(member_id)
-    by_code = {code: (bal, held) for code, bal, held in conn.execute(_BALANCE, {"codes": [own, loan]})}
+    rows = _balance_rows(on.dialect).rows(on, {"own": own, "loan": loan})
+    by_code = {code: (bal, held) for code, bal, held in rows}
     if own not in by_code:
         raise NotFound("ไม่พบบัญชีของสมาชิก", f"member {member_id} has no account")
     bal, held = by_code[own]

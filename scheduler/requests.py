@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional, Sequence
+from functools import cache
+from typing import Any, NamedTuple, Optional, Sequence
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ledger import service as ledger
@@ -12,6 +14,7 @@ from ledger.clock import as_utc
 from ledger.errors import InvalidInput, NotFound, RuleBroken
 from ledger.members import is_active
 from ledger.orm import Member
+from ledger.prepared import Prepared
 from scheduler.context import Env
 from scheduler.lifecycle import ACTIVE, require_move
 from scheduler.orm import HelpRequest, Job, Offer, RequestEvent
@@ -49,11 +52,40 @@ def load_request(s: Session, request_id: int, *, lock: bool = False) -> HelpRequ
     return req
 
 
-_BY_KEY = select(HelpRequest.__table__.c.id).where(HelpRequest.__table__.c.key == bindparam("key"))
-_NEW_REQUEST = insert(HelpRequest.__table__).returning(HelpRequest.__table__.c.id)
-_NEW_EVENT = insert(RequestEvent.__table__)
-_ASKER = select(*(Member.__table__.c[name] for name in ("id", "name", "village", "status", "paused_until"))
-                ).where(Member.__table__.c.id == bindparam("id"))
+_REQUEST_COLUMNS = ("key", "member_id", "category", "earliest_day", "latest_day", "part", "minutes", "village",
+                    "notes", "voice_message_url", "channel", "recurring", "state", "created_at", "updated_at")
+_EVENT_COLUMNS = ("request_id", "at", "actor", "kind", "from_state", "to_state", "detail")
+
+
+class _Opening:
+    """``open_request``'s statements, prepared once per database: the phone saves a request with them."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        requests, events, members = HelpRequest.__table__, RequestEvent.__table__, Member.__table__
+
+        def values(*names: str) -> dict[str, Any]:
+            return {name: bindparam(name) for name in names}
+
+        self.by_key = Prepared(select(requests.c.id).where(requests.c.key == bindparam("key")), dialect)
+        self.asker = Prepared(select(*(members.c[name] for name in ("id", "name", "village", "status",
+                                                                     "paused_until")))
+                              .where(members.c.id == bindparam("id")), dialect)
+        self.new_request = Prepared(insert(requests).values(values(*_REQUEST_COLUMNS)).returning(requests.c.id),
+                                    dialect)
+        self.new_event = Prepared(insert(events).values(values(*_EVENT_COLUMNS)), dialect)
+
+
+@cache
+def _opening(dialect: Dialect) -> _Opening:
+    return _Opening(dialect)
+
+
+class _Asker(NamedTuple):
+    id: int
+    name: str
+    village: str
+    status: str
+    paused_until: Optional[date]
 
 
 def request_help(s: Session, env: Env, **asked: Any) -> HelpRequest:
@@ -74,13 +106,15 @@ def open_request(s: Session, env: Env, *, member_id: int, category: str, when: s
     """
     s.flush()
     conn = s.connection()
+    st = _opening(conn.dialect)
     if key:
-        found = conn.execute(_BY_KEY, {"key": key}).scalar()
+        found = st.by_key.first(conn, {"key": key})
         if found is not None:
-            return found
-    member = conn.execute(_ASKER, {"id": member_id}).first()     # who asks: read, not loaded
-    if member is None:
+            return found[0]
+    row = st.asker.first(conn, {"id": member_id})                 # who asks: read, not loaded
+    if row is None:
         raise NotFound("ไม่พบสมาชิก", f"no member {member_id}")
+    member = _Asker(*row)
     if not is_active(member, env.today()):
         raise RuleBroken(f"สมาชิก {member.name} พักการใช้งานอยู่", f"member {member.name} is paused")
     if category not in env.rules.categories:
@@ -98,12 +132,12 @@ def open_request(s: Session, env: Env, *, member_id: int, category: str, when: s
             and when != "this_week":
         raise InvalidInput("ช่วงเวลานี้ผ่านไปแล้ว กรุณาเลือกช่วงอื่น", "that part of today has passed")
     now = env.now()
-    request_id = conn.execute(_NEW_REQUEST, {
+    request_id = st.new_request.first(conn, {
         "key": key, "member_id": member.id, "category": category, "earliest_day": w.earliest,
         "latest_day": w.latest, "part": w.part, "minutes": minutes, "village": member.village,
         "notes": notes[:1000], "voice_message_url": voice_message_url, "channel": channel,
-        "recurring": recurring, "state": "open", "created_at": now, "updated_at": now}).scalar_one()
-    conn.execute(_NEW_EVENT, {
+        "recurring": recurring, "state": "open", "created_at": now, "updated_at": now})[0]
+    st.new_event.run(conn, {
         "request_id": request_id, "at": now, "actor": (actor or f"{channel}:{member.id}")[:120],
         "kind": "created", "from_state": "open", "to_state": "open",
         "detail": {"when": when, "earliest": str(w.earliest), "latest": str(w.latest), "part": w.part,

@@ -1,4 +1,4 @@
-"""Statements prepared once per database (wela.db.Prepared) and the driver-first transaction (Tx).
+"""Statements prepared once per database (ledger.prepared.Prepared) and the driver-first transaction (Tx).
 
 The phone's hot path writes a call's rows through the driver's cursor: the values must come back
 exactly as the ORM would store and read them (JSON, UTC datetimes, booleans, NULL), on SQLite
@@ -13,8 +13,9 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ledger.orm import BankSetting
+from ledger.prepared import Prepared
 from voice.orm import VoiceCall
-from wela.db import Prepared, atomic_tx, make_engine
+from wela.db import atomic_tx, make_engine
 
 CALLS = VoiceCall.__table__
 COLUMNS = ("call_sid", "direction", "from_phone", "to_phone", "member_id", "order_id", "node", "context",

@@ -26,6 +26,7 @@ from ledger.errors import WelaError
 from ledger.members import is_active, member_by_phone
 from ledger.orm import BankSetting, Member
 from ledger.phones import parse_phone
+from ledger.prepared import Prepared
 from ledger.settings import get_setting
 from scheduler.ports import CallOrder
 from voice import menu
@@ -34,7 +35,7 @@ from voice.outbound import CALLBACK_DELAY, on_status, queue_call
 from voice.spec import Event, Reply, State
 from voice.twiml import Renderer, apology
 from voice.world import CALL_COLUMNS, CallRow, DbWorld, coordinator_number
-from wela.db import Prepared, Tx, atomic_tx
+from wela.db import Tx, atomic_tx
 
 log = logging.getLogger("wela.voice")
 T = TypeVar("T")

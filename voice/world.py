@@ -27,13 +27,14 @@ from ledger.errors import WelaError
 from ledger.members import check_pin, is_active
 from ledger.orm import Member
 from ledger.phones import parse_phone
+from ledger.prepared import Prepared
 from scheduler.context import Env
 from scheduler.orm import HelpRequest
 from scheduler.requests import open_request
 from scheduler.visits import awaiting_confirmation, confirm_service
 from voice.people import note_callback, register_stranger
 from voice.spec import Caller, Credit, Paid, Visit
-from wela.db import Prepared, Tx
+from wela.db import Tx
 
 log = logging.getLogger("wela.voice")
 
@@ -140,7 +141,7 @@ class DbWorld:
         member = self.member()
         if member is None:
             return Credit(0, 0, 0)
-        b = ledger.read_balance(self.tx.flushed().conn, member.id)
+        b = ledger.read_balance(self.tx.flushed(), member.id)
         return Credit(b.available, b.held, b.loan_owed)
 
     def coordinator(self) -> str:

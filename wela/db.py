@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql import Executable
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -245,53 +244,3 @@ def _driver_call(engine: Engine, driver: Any, call: Callable[[], T]) -> T:
             driver.invalidate(err)
         raise DBAPIError.instance(None, None, err, dialect.loaded_dbapi.Error,
                                   connection_invalidated=lost) from err
-
-
-class Prepared:
-    """One statement compiled once for a dialect and run on the driver's own cursor.
-
-    For the few statements on a hot path (a phone call's state) where SQLAlchemy's work per
-    execution costs more than the database's: the SQL is still SQLAlchemy's, for this dialect, and
-    values pass through the column types' own bind and result processors (JSON, UTC datetimes,
-    booleans). A driver error becomes SQLAlchemy's, and a lost connection is invalidated, as
-    ``Connection.execute`` would do. Run inside a ``Tx``, flushed when its Session must be seen.
-    """
-
-    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
-        compiled = stmt.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.dialect = dialect
-        self.positional = compiled.positional
-        names = compiled.positiontup if compiled.positional else list(compiled.binds)
-        self.binds = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-                           for name in names)
-        columns = stmt.exported_columns if getattr(stmt, "exported_columns", None) is not None else ()
-        self.results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                             for column in columns)
-
-    def rows(self, tx: Tx, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        bound = [(name, process(values[name]) if process else values[name]) for name, process in self.binds]
-        params: Any = tuple(value for _, value in bound) if self.positional else dict(bound)
-        raw = tx.driver.dbapi_connection
-        cursor = raw.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            found = cursor.fetchall() if cursor.description else []
-        except self.dialect.loaded_dbapi.Error as err:
-            lost = self.dialect.is_disconnect(err, raw, cursor)
-            if lost:
-                tx.driver.invalidate(err)
-            raise DBAPIError.instance(self.sql, params, err, self.dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost) from err
-        finally:
-            cursor.close()
-        results = self.results
-        return [tuple(process(value) if process else value for process, value in zip(results, row))
-                for row in found]
-
-    def first(self, tx: Tx, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
-        found = self.rows(tx, values)
-        return found[0] if found else None
-
-    def run(self, tx: Tx, values: Mapping[str, Any]) -> None:
-        self.rows(tx, values)
