@@ -59,9 +59,9 @@ class Renderer:
                     self.voice, SLOW if slow else RATE)
 
     def _resolve(self, said: Say, slow: bool) -> tuple[str, str]:
-        """(the Thai sentence, the audio file to play or "")."""
+        """(the Thai sentence, "") to say, or ("", the audio file) to play."""
         name = self.audio.find(said.key, slow) if self.audio is not None and not said.slots else None
-        return fill(said.key, said.slots), name or ""
+        return ("", name) if name else (fill(said.key, said.slots), "")
 
 
 @lru_cache(maxsize=2048)

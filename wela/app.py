@@ -9,10 +9,10 @@ from typing import Any, Mapping, Optional
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" decoding error handler)
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask import Request as FlaskRequest
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import ClientDisconnected
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from wela.bootstrap import Adapters, Wela, bootstrap
@@ -57,14 +57,12 @@ def _body_within_limit() -> None:
     at the limit but hands on what it read, cut off, without an error, and gunicorn marks every
     stream as terminated, so asking for one byte more is what raises RequestEntityTooLarge.
     """
-    from flask import request
-    from werkzeug.exceptions import RequestEntityTooLarge
-
     limit = request.max_content_length
     if limit is None:
         return
-    if request.content_length is not None:
-        if request.content_length > limit:
+    length = request.content_length
+    if length is not None:
+        if length > limit:
             raise RequestEntityTooLarge()
     elif request.environ.get("wsgi.input_terminated"):
         request.get_data(cache=True, parse_form_data=False)
@@ -108,7 +106,8 @@ class CookieSessions(SecureCookieSessionInterface):
     cookie (every webhook): the same empty session, minus a key derivation per request."""
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or self.get_cookie_name(app) not in request.cookies):
             return self.session_class()
         return super().open_session(app, request)
 
