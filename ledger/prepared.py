@@ -41,15 +41,16 @@ class Prepared:
         self.dialect = dialect
         self.positional = compiled.positional
         names = compiled.positiontup if compiled.positional else list(compiled.binds)
+        self.names = tuple(names)
         self.binds = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
                            for name in names)
         columns = stmt.exported_columns if getattr(stmt, "exported_columns", None) is not None else ()
-        self.results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                             for column in columns)
+        processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+        self.results = tuple((i, process) for i, process in enumerate(processors) if process is not None)
 
     def rows(self, on: On, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        bound = [(name, process(values[name]) if process else values[name]) for name, process in self.binds]
-        params: Any = tuple(value for _, value in bound) if self.positional else dict(bound)
+        bound = [process(values[name]) if process else values[name] for name, process in self.binds]
+        params: Any = tuple(bound) if self.positional else dict(zip(self.names, bound))
         driver = driver_of(on)
         raw = driver.dbapi_connection
         cursor = raw.cursor()
@@ -64,9 +65,14 @@ class Prepared:
                                       connection_invalidated=lost) from err
         finally:
             cursor.close()
-        results = self.results
-        return [tuple(process(value) if process else value for process, value in zip(results, row))
-                for row in found]
+        return [self._processed(row) for row in found] if self.results else found
+
+    def _processed(self, row: Any) -> tuple[Any, ...]:
+        """A row with each column that has a result processor (JSON, a UTC datetime…) passed through it."""
+        values = list(row)
+        for i, process in self.results:
+            values[i] = process(values[i])
+        return tuple(values)
 
     def first(self, on: On, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
         found = self.rows(on, values)

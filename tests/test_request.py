@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
+from urllib.parse import parse_qsl
+
 import pytest
 from flask import Flask, Request as FlaskRequest, request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wela.app import Request
+from wela.app import URL_QUOTE, Request, form_pairs
 from wela.twilio_signature import _request_url
 
 FORM = "application/x-www-form-urlencoded"
@@ -38,6 +42,24 @@ def test_a_url_encoded_form_reads_as_werkzeug_reads_it(body, content_type):
     with app.app_context():
         assert list(ours.form.items(multi=True)) == list(theirs.form.items(multi=True))
         assert not ours.files and ours.get_data() == theirs.get_data() == b""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["&", "=", "+", "%", "%2B", "%E0%B8", "%FF", "%e0%b8%a2", "%2", "%%"]),
+                          st.text(max_size=4)), max_size=12).map("".join))
+def test_form_pairs_are_what_parse_qsl_makes_of_the_same_body(query):
+    assert form_pairs(query) == parse_qsl(query, keep_blank_values=True, errors=URL_QUOTE)
+
+
+@pytest.mark.parametrize("query", ["n=1&on=gather", "order=%C2%B2&attempt=1", "a=1&a=2&b&c=x+y&&d=%FF",
+                                   "ไทย=1".encode().decode("latin-1"), "x=\xff", ""])
+def test_the_query_string_reads_as_werkzeug_reads_it(query):
+    def args(request_class):  # noqa: ANN001, ANN202
+        try:
+            return list(request_class({**_environ(b""), "QUERY_STRING": query}).args.items(multi=True))
+        except UnicodeDecodeError as err:
+            return type(err)
+    assert args(Request) == args(FlaskRequest)
 
 
 def test_a_body_cached_before_the_form_is_the_one_parsed():

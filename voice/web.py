@@ -71,60 +71,71 @@ def trusted(req: Any, settings: Any) -> bool:
         return False
 
 
+def _request() -> Any:
+    """The request itself, not ``flask.request``: each attribute read through the proxy is a context
+    lookup, and a phone step reads a dozen."""
+    return request._get_current_object()
+
+
 @bp.before_request
 def _guard() -> Optional[Response]:
-    if request.endpoint in ("voice.audio", "voice.fallback") and request.method == "GET":
+    req = _request()
+    if req.endpoint in ("voice.audio", "voice.fallback") and req.method == "GET":
         return None
-    if not trusted(request, _wela().settings):
-        log.warning("voice webhook refused: bad or missing signature on %s", request.path)
+    if not trusted(req, _wela().settings):
+        log.warning("voice webhook refused: bad or missing signature on %s", req.path)
         return Response("", status=403, mimetype="text/plain")
     g.voice_trusted = True
     return None
 
 
-def _voice() -> calls.Voice:
-    w = _wela()
-    base = w.settings.public_url or request.script_root
+def _voice(req: Any = None) -> calls.Voice:
+    extensions = current_app.extensions
+    w = extensions["wela"]
+    base = w.settings.public_url or (req or _request()).script_root
     voice = (getattr(w.settings, "extra", None) or {}).get("twilio_voice") or DEFAULT_VOICE
-    return calls.Voice(w, Renderer(Links(base), current_app.extensions.get(AUDIO), voice),
-                       current_app.extensions.get(LOCK))
+    return calls.Voice(w, Renderer(Links(base), extensions.get(AUDIO), voice), extensions.get(LOCK))
 
 
 def _twiml(xml: str) -> Response:
     return Response(xml, status=200, mimetype="application/xml")
 
 
-def _form() -> Mapping[str, str]:
+def _form(req: Any = None) -> Mapping[str, str]:
     try:
-        return request.form
+        return (req or _request()).form
     except Exception:  # noqa: BLE001  (a body werkzeug cannot parse is an empty form to us)
         return {}
 
 
-def _int_arg(name: str) -> Optional[int]:
-    value = request.args.get(name, "")
+def _int_arg(req: Any, name: str) -> Optional[int]:
+    value = req.args.get(name, "")
     return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 @bp.post("/incoming")
 def incoming() -> Response:
-    return _twiml(calls.incoming(_voice(), _form()))
+    req = _request()
+    return _twiml(calls.incoming(_voice(req), _form(req)))
 
 
 @bp.post("/step")
 def step() -> Response:
-    on = request.args.get("on", "silence")
-    return _twiml(calls.step(_voice(), _form(), _int_arg("n"), on if on in calls.ON else "silence"))
+    req = _request()
+    on = req.args.get("on", "silence")
+    return _twiml(calls.step(_voice(req), _form(req), _int_arg(req, "n"), on if on in calls.ON else "silence"))
 
 
 @bp.post("/outbound")
 def outbound() -> Response:
-    return _twiml(calls.outbound(_voice(), _form(), _int_arg("order"), _int_arg("attempt")))
+    req = _request()
+    return _twiml(calls.outbound(_voice(req), _form(req), _int_arg(req, "order"), _int_arg(req, "attempt")))
 
 
 @bp.post("/status")
 def status() -> Response:
-    calls.status(_voice(), _form(), _int_arg("order"), _int_arg("attempt"))
+    req = _request()
+    calls.status(_voice(req), _form(req), _int_arg(req, "order"), _int_arg(req, "attempt"))
     return Response("", status=204)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import weakref
 from pathlib import Path
-from typing import Any, Mapping, Optional
-from urllib.parse import parse_qsl
+from types import FunctionType
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import unquote
 
 import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" decoding error handler)
 from flask import Flask, current_app, request
@@ -14,12 +16,14 @@ from flask import Request as FlaskRequest
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from wela.bootstrap import Adapters, Wela, bootstrap
 from wela.settings import load_settings
 
 log = logging.getLogger("wela")
 MAX_ROW_ID = 2**63 - 1
+URL_QUOTE = "werkzeug.url_quote"         # werkzeug's handler for bytes in a %-escape that are no UTF-8
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional[Adapters] = None,
@@ -29,7 +33,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional
     overrides = {k: v for k, v in config.items() if k.islower()}
     flask_config = {k: v for k, v in config.items() if k.isupper()}
     settings = load_settings(overrides=overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()),
+    app = App(__name__, instance_path=str(settings.instance_path.resolve()),
                 instance_relative_config=True)
     app.config.update(
         SECRET_KEY=settings.secret_key or _instance_secret(settings.instance_path),
@@ -48,6 +52,24 @@ def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional
     return app
 
 
+class App(Flask):
+    """Flask, asking once per function whether a view or hook is ``async def``: Flask asks on every
+    request, for the view and every hook (``inspect.iscoroutinefunction``, a thirtieth of a phone
+    step). Only plain functions are remembered, weakly, so a hook made for one request is forgotten."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if func in self._plain:
+            return func
+        sync = super().ensure_sync(func)
+        if sync is func and type(func) is FunctionType:
+            self._plain.add(func)
+        return sync
+
+
 def _body_within_limit() -> None:
     """Every route answers 413 to a body over MAX_CONTENT_LENGTH, before anything else looks at it.
 
@@ -57,16 +79,17 @@ def _body_within_limit() -> None:
     at the limit but hands on what it read, cut off, without an error, and gunicorn marks every
     stream as terminated, so asking for one byte more is what raises RequestEntityTooLarge.
     """
-    limit = request.max_content_length
+    req = request._get_current_object()           # not the proxy: a context lookup per attribute read
+    limit = req.max_content_length
     if limit is None:
         return
-    length = request.content_length
+    length = req.content_length
     if length is not None:
         if length > limit:
             raise RequestEntityTooLarge()
-    elif request.environ.get("wsgi.input_terminated"):
-        request.get_data(cache=True, parse_form_data=False)
-        request.stream.read(1)
+    elif req.environ.get("wsgi.input_terminated"):
+        req.get_data(cache=True, parse_form_data=False)
+        req.stream.read(1)
 
 
 class Request(FlaskRequest):
@@ -78,6 +101,11 @@ class Request(FlaskRequest):
     the same handling of bad bytes, an undecodable body an empty form, a short one a disconnect).
     Everything else (multipart, chunked, too large, debug mode's helpful errors) goes werkzeug's way.
     """
+
+    @cached_property
+    def args(self) -> Any:
+        """The query string's parameters, as werkzeug reads them (``form_pairs``)."""
+        return self.parameter_storage_class(form_pairs(self.query_string.decode()))
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
@@ -93,12 +121,27 @@ class Request(FlaskRequest):
             if len(body) != length:
                 raise ClientDisconnected()
         try:
-            form = self.parameter_storage_class(
-                parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
+            form = self.parameter_storage_class(form_pairs(body.decode()))
         except ValueError:                     # werkzeug's parser is silent about a body it cannot decode
             form = self.parameter_storage_class()
         d = self.__dict__
         d["stream"], d["form"], d["files"] = io.BytesIO(b""), form, self.parameter_storage_class()
+
+
+def form_pairs(query: str) -> list[tuple[str, str]]:
+    """``parse_qsl(query, keep_blank_values=True, errors=URL_QUOTE)``, as werkzeug calls it,
+    without unquoting what has nothing to unquote (most of a webhook's names and values)."""
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        if "+" in part:
+            name, value = name.replace("+", " "), value.replace("+", " ")
+        if "%" in part:
+            name, value = unquote(name, errors=URL_QUOTE), unquote(value, errors=URL_QUOTE)
+        pairs.append((name, value))
+    return pairs
 
 
 class CookieSessions(SecureCookieSessionInterface):

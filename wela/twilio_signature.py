@@ -9,15 +9,19 @@ Shared by the SMS and voice webhooks.
 """
 from __future__ import annotations
 
+import hmac
 import string
-from typing import Any
+from typing import Any, Iterator
 
-from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, compare,
+from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
                                       get_signature_algorithm)
 
 
 # Characters werkzeug's request.url leaves as they are (no quoting, no IRI decoding): the URLs we give Twilio.
 PLAIN = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,/:;=@")
+# The two headers as WSGI names them: read from the environ, as request.headers would, minus its lookups.
+SIGNATURE, SIGNATURE_SETTINGS = ("HTTP_" + name.upper().replace("-", "_")
+                                 for name in (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER))
 
 
 def public_request_url(request: Any, public_url: str) -> str:
@@ -44,7 +48,7 @@ def _request_url(request: Any) -> str:
 def check_twilio_signature(request: Any, settings: Any) -> bool:
     """True when the request carries a valid Twilio signature for this bank's Auth Token."""
     token = getattr(settings, "twilio_auth_token", "")
-    signature = request.headers.get(SIGNATURE_HEADER, "")
+    signature = request.environ.get(SIGNATURE, "")
     if not token or not signature:
         return False
     url = public_request_url(request, getattr(settings, "public_url", ""))
@@ -52,11 +56,31 @@ def check_twilio_signature(request: Any, settings: Any) -> bool:
         params: Any = request.get_data(as_text=True)      # signed with bodySHA256 in the query
     else:
         params = request.form
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER, ""))
+    algorithm = get_signature_algorithm(request.environ.get(SIGNATURE_SETTINGS, ""))
     validator = RequestValidator(token)
     try:
-        if not isinstance(params, str) and compare(validator.compute_signature(url, params, algorithm), signature):
+        if not isinstance(params, str) and hmac.compare_digest(
+                validator.compute_signature(url, _Values(params), algorithm).encode(), signature.encode()):
             return True                  # the usual case, one HMAC; else the library's own port variants
         return validator.validate(url, params, signature, algorithm=algorithm)
     except (ValueError, TypeError, UnicodeError):
         return False
+
+
+class _Values:
+    """A form as the library reads one: its names, and every value of a name (``getall``). Werkzeug's
+    MultiDict has ``getlist`` instead, which the library reaches only after an AttributeError a name."""
+
+    __slots__ = ("form",)
+
+    def __init__(self, form: Any) -> None:
+        self.form = form
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.form)
+
+    def __len__(self) -> int:
+        return len(self.form)
+
+    def getall(self, name: str) -> list[str]:
+        return self.form.getlist(name)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from werkzeug.datastructures import MultiDict
 
 from prompts_th.catalogue import text as prompt
 from ledger.orm import Member
@@ -51,7 +52,7 @@ def test_an_incoming_call_gets_a_gather_for_one_key_with_thai_prompts_inside(cli
     assert the_call(w).member_id is not None
 
 
-@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", None])
+@pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", "é" * 28, None])
 def test_a_missing_or_forged_signature_is_refused_and_changes_nothing(client, w, signature):
     params = twilio_fields()
     forged = sign("/voice/incoming", params, token="x" * 32) if signature is None else signature
@@ -64,6 +65,14 @@ def test_a_signature_made_for_other_form_fields_is_refused(client, w):
     params = twilio_fields()
     signature = sign("/voice/incoming", {**params, "From": "+66899999999"})
     assert post(client, "/voice/incoming", params, signature=signature).status_code == 403
+
+
+def test_a_name_posted_twice_is_signed_with_both_values(client, w):
+    params = MultiDict([*twilio_fields().items(), ("Extra", "b"), ("Extra", "a")])
+    one_value = sign("/voice/incoming", {**twilio_fields(), "Extra": "a"})
+    assert post(client, "/voice/incoming", params, signature=one_value).status_code == 403
+    assert count(w, VoiceCall) == 0
+    assert post(client, "/voice/incoming", params).status_code == 200
 
 
 def test_behind_a_proxy_the_public_url_is_what_twilio_signed(client, w):
