@@ -145,8 +145,10 @@ def step(v: Voice, form: Mapping[str, str], n: Optional[int], on: str) -> str:
             return call.last_reply                     # a repeat, or stale: the same TwiML again
         event = read_event(on, form)
         world = _world(tx, v, call, n)
-        before = call.node
+        before, member_id = call.node, call.member_id
         state, reply = menu.step(State(call.node, call.context or {}), event, world)
+        if call.member_id != member_id:                # a caller on a neighbour's phone said who she is
+            _statements(tx.dialect).save_member.run(tx.flushed(), {"call": call.id, "member_id": call.member_id})
         return _save(tx, v, call, before, event, state, reply)
 
     return _transaction(v, work)
@@ -226,8 +228,7 @@ def _save(tx: Tx, v: Voice, call: CallRow, before: str, event: Event, state: Sta
     tasks = [*(call.tasks or []), reply.task] if reply.task else list(call.tasks or [])
     st.save_call.run(tx, {
         "call": call.id, "node": state.node, "context": dict(state.ctx), "seq": n + 1, "last_reply": xml,
-        "member_id": call.member_id, "needed_person": bool(call.needed_person or reply.person),
-        "tasks": tasks})
+        "needed_person": bool(call.needed_person or reply.person), "tasks": tasks})
     return xml
 
 
@@ -261,8 +262,12 @@ class _Statements:
             "call_id", "seq", "at", "node", "event", "digits", "next_node", "task")))
         self.end_call = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
             values("ended_at", "status", "duration_s")))
+        # The call's member is set on its own, when it changes: an indexed column in a SET list costs
+        # SQLite an index page written (and a foreign key looked up) on every step, changed or not.
         self.save_call = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
-            values("node", "context", "seq", "last_reply", "member_id", "needed_person", "tasks")))
+            values("node", "context", "seq", "last_reply", "needed_person", "tasks")))
+        self.save_member = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
+            values("member_id")))
 
 
 @cache
