@@ -2,21 +2,22 @@
 
 Run with ``python -m bench.ivr``. The Wela app (``create_app`` on a fresh SQLite file with 50
 registered elders, signatures checked) and a bare Flask app that returns one fixed TwiML are
-served in turn by the same gunicorn settings (1 gthread worker × ``wela serve``'s default threads,
-as it runs SQLite; BENCH_WORKERS / BENCH_THREADS override) on 127.0.0.1. Each of 50 client
-threads walks whole calls the way Twilio would post them, every request signed:
+served by the same gunicorn settings (1 gthread worker × ``wela serve``'s default threads,
+as it runs SQLite; BENCH_WORKERS / BENCH_THREADS override) on 127.0.0.1, both started at once
+and driven in turn. Each of 50 client threads walks whole calls the way Twilio would post them,
+every request signed:
 ``/voice/incoming`` → 3 (balance) → 1 (ask) → 2 (errand) → 2 (tomorrow) → 1 (saved) → status.
-Two phases per server, the same for both:
-
 The instance's audio folder holds a (silent) rendered file for every slot-free prompt, so the
-replies <Play> them as in a bank that ran ``wela prompts render``.
+replies <Play> them as in a bank that ran ``wela prompts render``. Two phases, the same for both:
 
 * *latency*: callers pause 0.2–0.6 s between steps (an elder pauses far longer), so the figures
   are the time to serve one step while 50 calls are in progress: p50, p95, p99 (target p95 < 25 ms).
   The callers' first calls start at random moments within the first second, as calls arrive, not
   all in the same millisecond (that burst queued 50 answers at once and was most of the p99);
 * *throughput*: no pauses, every caller posts as fast as answers come: steps per second
-  (target: at least half the bare endpoint's), and whole calls walked to the hang-up per second.
+  (target: at least half the bare endpoint's), and whole calls walked to the hang-up per second,
+  over four short rounds per server taken in turn (Wela, bare, bare, Wela, …), so the machine's
+  drift within the run weighs on both alike.
 
 Client and server share this machine's CPUs, so the ratios say more than the absolute numbers.
 Bounded: each phase runs a fixed number of seconds; the whole run takes well under 90 s.
@@ -42,7 +43,8 @@ from wela.cli import THREADS
 
 CALLERS = 50
 LATENCY_SECONDS = 8.0
-THROUGHPUT_SECONDS = 6.0
+THROUGHPUT_SECONDS = 8.0               # per server, in ROUNDS rounds taken in turn with the other's
+ROUNDS = 4
 THINK = (0.2, 0.6)
 STAGGER = 1.0                    # latency phase: first calls begin within this many seconds
 TOKEN = "bench-token-0123456789abcdef0123"
@@ -225,15 +227,24 @@ def _q(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def _measure(target: str, env: dict[str, str], latency_seconds: float = LATENCY_SECONDS,
-             throughput_seconds: float = THROUGHPUT_SECONDS) -> dict[str, dict[str, float]]:
-    server = _Server(target, env)
-    try:
-        _drive(server.port, 1.5, think=False)                   # warm-up: imports, caches, pools
-        return {"latency": _drive(server.port, latency_seconds, think=True),
-                "throughput": _drive(server.port, throughput_seconds, think=False)}
-    finally:
-        server.stop()
+def _throughput(servers: dict[str, "_Server"], seconds: float, rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
+    """Each server's steps (and whole calls) a second over ``rounds`` short rounds taken in turn, in the
+    order A B B A A B B A…, so that the machine's drift (its speed wanders by a fifth within a minute)
+    falls on both alike instead of on whichever ran second."""
+    totals = {name: {"steps": 0.0, "calls": 0.0, "seconds": 0.0, "errors": 0.0} for name in servers}
+    names = list(servers)
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            started = time.perf_counter()
+            result = _drive(servers[name].port, seconds / rounds, think=False)
+            spent = time.perf_counter() - started
+            t = totals[name]
+            t["steps"] += result["steps"]
+            t["calls"] += result["cps"] * spent
+            t["seconds"] += spent
+            t["errors"] += result["errors"]
+    return {name: {"rps": t["steps"] / t["seconds"], "cps": t["calls"] / t["seconds"], "errors": t["errors"]}
+            for name, t in totals.items()}
 
 
 # ── Rows ──────────────────────────────────────────────────────────────────────────
@@ -242,8 +253,18 @@ def run(latency_seconds: float = LATENCY_SECONDS, throughput_seconds: float = TH
     """Measure and return rows {benchmark, figure, baseline, ratio, unit, note}; shorter phases for a quick run."""
     with tempfile.TemporaryDirectory(prefix="wela-bench-ivr-") as folder:
         env = _prepare(Path(folder))
-        ivr = _measure("bench.ivr:wela_app()", env, latency_seconds, throughput_seconds)
-        bare = _measure("bench.ivr:bare_app()", env, latency_seconds, throughput_seconds)
+        servers = {"ivr": _Server("bench.ivr:wela_app()", env)}
+        try:
+            servers["bare"] = _Server("bench.ivr:bare_app()", env)
+            for server in servers.values():
+                _drive(server.port, 1.5, think=False)          # warm-up: imports, caches, pools
+            latency = {name: _drive(server.port, latency_seconds, think=True) for name, server in servers.items()}
+            throughput = _throughput(servers, throughput_seconds)
+        finally:
+            for server in servers.values():
+                server.stop()
+    ivr = {"latency": latency["ivr"], "throughput": throughput["ivr"]}
+    bare = {"latency": latency["bare"], "throughput": throughput["bare"]}
     load = os.getloadavg()[0]
     note = (f"{CALLERS} callers, gunicorn {' '.join(GUNICORN[:6])}, SQLite, loopback, {os.cpu_count()} CPUs "
             f"(load average {load:.1f} at the end); "
