@@ -49,6 +49,20 @@ class Prepared:
         self.results = tuple((i, process) for i, process in enumerate(processors) if process is not None)
 
     def rows(self, on: On, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        found = self._execute(on, values, "all")
+        return [self._processed(row) for row in found] if self.results else found
+
+    def first(self, on: On, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
+        """The first row, or None: read alone (SQLite steps once more, and lets go of the GIL once
+        more, to find there is no second)."""
+        row = self._execute(on, values, "one")
+        return self._processed(row) if row is not None and self.results else row
+
+    def run(self, on: On, values: Mapping[str, Any]) -> None:
+        self._execute(on, values, None)
+
+    def _execute(self, on: On, values: Mapping[str, Any], fetch: Optional[str]) -> Any:
+        """Run the statement; ``fetch`` "all" rows (a list), "one" (a row or None), or None."""
         bound = [process(values[name]) if process else values[name] for name, process in self.binds]
         params: Any = tuple(bound) if self.positional else dict(zip(self.names, bound))
         driver = driver_of(on)
@@ -56,7 +70,9 @@ class Prepared:
         cursor = raw.cursor()
         try:
             cursor.execute(self.sql, params)
-            found = cursor.fetchall() if cursor.description else []
+            if fetch is None or not cursor.description:
+                return [] if fetch == "all" else None
+            return cursor.fetchall() if fetch == "all" else cursor.fetchone()
         except self.dialect.loaded_dbapi.Error as err:
             lost = self.dialect.is_disconnect(err, raw, cursor)
             if lost:
@@ -65,7 +81,6 @@ class Prepared:
                                       connection_invalidated=lost) from err
         finally:
             cursor.close()
-        return [self._processed(row) for row in found] if self.results else found
 
     def _processed(self, row: Any) -> tuple[Any, ...]:
         """A row with each column that has a result processor (JSON, a UTC datetime…) passed through it."""
@@ -73,10 +88,3 @@ class Prepared:
         for i, process in self.results:
             values[i] = process(values[i])
         return tuple(values)
-
-    def first(self, on: On, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
-        found = self.rows(on, values)
-        return found[0] if found else None
-
-    def run(self, on: On, values: Mapping[str, Any]) -> None:
-        self.rows(on, values)
