@@ -53,8 +53,8 @@ class Prepared:
         return [self._processed(row) for row in found] if self.results else found
 
     def first(self, on: On, values: Mapping[str, Any]) -> Optional[tuple[Any, ...]]:
-        """The first row, or None: read alone (SQLite steps once more, and lets go of the GIL once
-        more, to find there is no second)."""
+        """The first row, or None, read alone: ``fetchall`` would step SQLite once more (and let go of
+        the GIL once more) only to find there is no second."""
         row = self._execute(on, values, "one")
         return self._processed(row) if row is not None and self.results else row
 

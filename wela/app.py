@@ -34,7 +34,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None, *, adapters: Optional
     flask_config = {k: v for k, v in config.items() if k.isupper()}
     settings = load_settings(overrides=overrides)
     app = App(__name__, instance_path=str(settings.instance_path.resolve()),
-                instance_relative_config=True)
+              instance_relative_config=True)
     app.config.update(
         SECRET_KEY=settings.secret_key or _instance_secret(settings.instance_path),
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
