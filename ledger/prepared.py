@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Protocol, Union
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
@@ -22,6 +22,21 @@ On = Union[Connection, OnDriver]
 
 def driver_of(on: On) -> PoolProxiedConnection:
     return on.connection if isinstance(on, Connection) else on.driver
+
+
+def bound(*names: str) -> dict[str, Any]:
+    """``.values(bound("a", "b"))``: each column set from the parameter of its own name."""
+    return {name: bindparam(name) for name in names}
+
+
+def driver_error(dialect: Dialect, err: Exception, driver: Optional[PoolProxiedConnection], cursor: Any = None,
+                 sql: Optional[str] = None, params: Any = None) -> DBAPIError:
+    """A driver's error as ``Connection.execute`` would raise it: SQLAlchemy's, the connection
+    invalidated (and so dropped by the pool) when it was lost."""
+    lost = dialect.is_disconnect(err, driver.dbapi_connection if driver is not None else None, cursor)
+    if lost and driver is not None:
+        driver.invalidate(err)
+    return DBAPIError.instance(sql, params, err, dialect.loaded_dbapi.Error, connection_invalidated=lost)
 
 
 class Prepared:
@@ -74,11 +89,7 @@ class Prepared:
                 return [] if fetch == "all" else None
             return cursor.fetchall() if fetch == "all" else cursor.fetchone()
         except self.dialect.loaded_dbapi.Error as err:
-            lost = self.dialect.is_disconnect(err, raw, cursor)
-            if lost:
-                driver.invalidate(err)
-            raise DBAPIError.instance(self.sql, params, err, self.dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost) from err
+            raise driver_error(self.dialect, err, driver, cursor, self.sql, params) from err
         finally:
             cursor.close()
 

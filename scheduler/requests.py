@@ -14,7 +14,7 @@ from ledger.clock import as_utc
 from ledger.errors import InvalidInput, NotFound, RuleBroken
 from ledger.members import is_active
 from ledger.orm import Member
-from ledger.prepared import Prepared
+from ledger.prepared import Prepared, bound
 from scheduler.context import Env
 from scheduler.lifecycle import ACTIVE, require_move
 from scheduler.orm import HelpRequest, Job, Offer, RequestEvent
@@ -63,16 +63,13 @@ class _Opening:
     def __init__(self, dialect: Dialect) -> None:
         requests, events, members = HelpRequest.__table__, RequestEvent.__table__, Member.__table__
 
-        def values(*names: str) -> dict[str, Any]:
-            return {name: bindparam(name) for name in names}
-
         self.by_key = Prepared(select(requests.c.id).where(requests.c.key == bindparam("key")), dialect)
         self.asker = Prepared(select(*(members.c[name] for name in ("id", "name", "village", "status",
                                                                      "paused_until")))
                               .where(members.c.id == bindparam("id")), dialect)
-        self.new_request = Prepared(insert(requests).values(values(*_REQUEST_COLUMNS)).returning(requests.c.id),
+        self.new_request = Prepared(insert(requests).values(bound(*_REQUEST_COLUMNS)).returning(requests.c.id),
                                     dialect)
-        self.new_event = Prepared(insert(events).values(values(*_EVENT_COLUMNS)), dialect)
+        self.new_event = Prepared(insert(events).values(bound(*_EVENT_COLUMNS)), dialect)
 
 
 @cache

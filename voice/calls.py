@@ -26,7 +26,7 @@ from ledger.errors import WelaError
 from ledger.members import is_active, member_by_phone
 from ledger.orm import BankSetting, Member
 from ledger.phones import parse_phone
-from ledger.prepared import Prepared
+from ledger.prepared import Prepared, bound
 from ledger.settings import get_setting
 from scheduler.ports import CallOrder
 from voice import menu
@@ -248,26 +248,23 @@ class _Statements:
         def prepared(stmt: Any) -> Prepared:
             return Prepared(stmt, dialect)
 
-        def values(*names: str) -> dict[str, Any]:
-            return {name: bindparam(name) for name in names}
-
         self.find_call = prepared(select(*(CALLS.c[name] for name in CALL_COLUMNS))
                                   .where(CALLS.c.call_sid == bindparam("sid")).with_for_update())
         self.find_member = prepared(select(members.c.id).where(members.c.phone == bindparam("phone")))
         self.setting = prepared(select(settings.c.value).where(settings.c.key == bindparam("key")))
-        self.add_call = prepared(insert(CALLS).values(values(
+        self.add_call = prepared(insert(CALLS).values(bound(
             "call_sid", "direction", "from_phone", "to_phone", "member_id", "order_id", "node", "context",
             "seq", "last_reply", "started_at", "status", "needed_person", "tasks")).returning(CALLS.c.id))
-        self.add_step = prepared(insert(STEPS).values(values(
+        self.add_step = prepared(insert(STEPS).values(bound(
             "call_id", "seq", "at", "node", "event", "digits", "next_node", "task")))
         self.end_call = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
-            values("ended_at", "status", "duration_s")))
+            bound("ended_at", "status", "duration_s")))
         # The call's member is set on its own, when it changes: an indexed column in a SET list costs
         # SQLite an index page written (and a foreign key looked up) on every step, changed or not.
         self.save_call = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
-            values("node", "context", "seq", "last_reply", "needed_person", "tasks")))
+            bound("node", "context", "seq", "last_reply", "needed_person", "tasks")))
         self.save_member = prepared(update(CALLS).where(CALLS.c.id == bindparam("call")).values(
-            values("member_id")))
+            bound("member_id")))
 
 
 @cache

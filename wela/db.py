@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.prepared import driver_error
+
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 READS = "wela_reads"                   # execution option: a read-only session (see make_reads)
@@ -235,12 +237,7 @@ def atomic_tx(engine: Engine, work: Callable[[Tx], T], attempts: int = 5) -> T:
 
 def _driver_call(engine: Engine, driver: Any, call: Callable[[], T]) -> T:
     """``call()``, with a driver error raised as SQLAlchemy's (and a lost connection invalidated)."""
-    dialect = engine.dialect
     try:
         return call()
-    except dialect.loaded_dbapi.Error as err:
-        lost = dialect.is_disconnect(err, driver.dbapi_connection if driver is not None else None, None)
-        if lost and driver is not None:
-            driver.invalidate(err)
-        raise DBAPIError.instance(None, None, err, dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost) from err
+    except engine.dialect.loaded_dbapi.Error as err:
+        raise driver_error(engine.dialect, err, driver) from err
