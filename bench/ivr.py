@@ -51,7 +51,7 @@ TOKEN = "bench-token-0123456789abcdef0123"
 WALK = ("3", "1", "2", "2", "1")
 GUNICORN = ["--workers", os.environ.get("BENCH_WORKERS", "1"), "--worker-class", "gthread",
             "--threads", os.environ.get("BENCH_THREADS", str(THREADS)), "--keep-alive", "5",
-            "--log-level", "warning", "--timeout", "30"]
+            "--log-level", "warning", "--timeout", "30", "--no-control-socket"]
 FIXED_TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/voice/step?n=1&amp;on=gather" '
                'actionOnEmptyResult="true" input="dtmf" numDigits="1" timeout="8"><Say language="th-TH">'
                'ขอความช่วยเหลือ กด 1</Say></Gather></Response>')

@@ -31,4 +31,7 @@ def serve(*, host: str, port: int, threads: int, scheduler: bool) -> None:
     """One worker process with threads: SQLite-friendly, and the job runner runs exactly once."""
     print(f"Wela กำลังทำงานที่ http://{host}:{port}/  (กด Ctrl+C เพื่อหยุด)", flush=True)
     _Server({"bind": f"{host}:{port}", "workers": 1, "threads": threads, "worker_class": "gthread",
-             "accesslog": "-", "timeout": 60, "graceful_timeout": 10}, scheduler).run()
+             "accesslog": "-", "timeout": 60, "graceful_timeout": 10,
+             # gunicorn's management socket (~/.gunicorn/gunicorn.ctl) is not ours to open: nothing
+             # uses it, and a second server on the machine logs an error finding it taken.
+             "control_socket_disable": True}, scheduler).run()
