@@ -220,7 +220,7 @@ def _drive(port: int, seconds: float, think: bool) -> dict[str, float]:
     return {"p50": _q(times, 0.50), "p95": _q(times, 0.95), "p99": _q(times, 0.99),
             **{f"p95_{kind}": _q(ms, 0.95) for kind, ms in by_kind.items()},
             "rps": len(times) / elapsed, "steps": len(times), "errors": sum(c.errors for c in callers),
-            "cps": sum(c.calls for c in callers) / elapsed}
+            "calls": sum(c.calls for c in callers), "cps": sum(c.calls for c in callers) / elapsed}
 
 
 def _q(values: list[float], q: float) -> float:
@@ -240,7 +240,7 @@ def _throughput(servers: dict[str, "_Server"], seconds: float, rounds: int = ROU
             spent = time.perf_counter() - started
             t = totals[name]
             t["steps"] += result["steps"]
-            t["calls"] += result["cps"] * spent
+            t["calls"] += result["calls"]
             t["seconds"] += spent
             t["errors"] += result["errors"]
     return {name: {"rps": t["steps"] / t["seconds"], "cps": t["calls"] / t["seconds"], "errors": t["errors"]}
