@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -227,24 +228,30 @@ def _q(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def _throughput(servers: dict[str, "_Server"], seconds: float, rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
-    """Each server's steps (and whole calls) a second over ``rounds`` short rounds taken in turn, in the
+def in_turn(servers: dict[str, "_Server"], seconds: float, drive: Callable[[int, float], dict[str, float]],
+            counted: tuple[str, ...], rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
+    """Each server driven by ``drive(port, seconds)`` over ``rounds`` short rounds taken in turn, in the
     order A B B A A B B A…, so that the machine's drift (its speed wanders by a fifth within a minute)
-    falls on both alike instead of on whichever ran second."""
-    totals = {name: {"steps": 0.0, "calls": 0.0, "seconds": 0.0, "errors": 0.0} for name in servers}
+    falls on both alike instead of on whichever ran second. Returns, per server, each ``counted``
+    figure summed over its rounds, divided by the seconds they took (so: per second), and its errors."""
+    totals = {name: dict.fromkeys((*counted, "errors", "seconds"), 0.0) for name in servers}
     names = list(servers)
     for r in range(rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
             started = time.perf_counter()
-            result = _drive(servers[name].port, seconds / rounds, think=False)
-            spent = time.perf_counter() - started
+            result = drive(servers[name].port, seconds / rounds)
             t = totals[name]
-            t["steps"] += result["steps"]
-            t["calls"] += result["calls"]
-            t["seconds"] += spent
-            t["errors"] += result["errors"]
-    return {name: {"rps": t["steps"] / t["seconds"], "cps": t["calls"] / t["seconds"], "errors": t["errors"]}
+            t["seconds"] += time.perf_counter() - started
+            for key in (*counted, "errors"):
+                t[key] += result[key]
+    return {name: {**{key: t[key] / t["seconds"] for key in counted}, "errors": t["errors"]}
             for name, t in totals.items()}
+
+
+def _throughput(servers: dict[str, "_Server"], seconds: float) -> dict[str, dict[str, float]]:
+    """Steps and whole calls a second, no pauses, both servers in turn (``in_turn``)."""
+    per_second = in_turn(servers, seconds, lambda port, s: _drive(port, s, think=False), ("steps", "calls"))
+    return {name: {"rps": r["steps"], "cps": r["calls"], "errors": r["errors"]} for name, r in per_second.items()}
 
 
 # ── Rows ──────────────────────────────────────────────────────────────────────────

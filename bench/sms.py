@@ -5,7 +5,7 @@ measured in the same run:
 
 * **Inbound texts.** The Wela app (``create_app`` on a fresh SQLite file with 1,000 registered
   volunteers, signatures checked) and a bare Flask app that answers every ``POST /sms/incoming``
-  with an empty TwiML ``<Response/>`` are served in turn by the same gunicorn settings as the IVR
+  with an empty TwiML ``<Response/>`` are served at once by the same gunicorn settings as the IVR
   benchmark (1 gthread worker × ``wela serve``'s default threads; BENCH_WORKERS / BENCH_THREADS
   override) on 127.0.0.1.
   50 client threads post signed webhooks the way Twilio does, each from its own 20 volunteers'
@@ -14,7 +14,8 @@ measured in the same run:
   assigned), ช่วย (help) and a greeting the parser does not know. Each text is stored once, parsed,
   run through the use cases, answered in TwiML and its reply recorded in the outbox, all before
   the answer. *Latency* (senders pause 0.5–1.5 s, about 50 texts/s offered): p50, p95, p99;
-  *throughput* (no pauses): texts/s.
+  *throughput* (no pauses): texts/s, over four short rounds per server taken in turn (Wela, bare,
+  bare, Wela, …), as in the IVR benchmark, so the machine's drift weighs on both alike.
 * **Outbox sending.** N queued texts to N numbers, sent by ``sms.outbox.flush`` (claim in batches
   of 100, send, record each as sent) through a gateway that POSTs each text over a kept-alive HTTP
   connection to a fake provider in another process on loopback; beside a bare loop that calls the
@@ -44,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from twilio.request_validator import RequestValidator
 
-from bench.ivr import GUNICORN, _free_port, _q, _Server, seeds
+from bench.ivr import GUNICORN, _free_port, _q, _Server, in_turn, seeds
 
 SENDERS = 50
 NUMBERS_PER_SENDER = 20
@@ -161,25 +162,27 @@ def _drive(port: int, seconds: float, think: bool) -> dict[str, float]:
             "texts": len(times), "errors": sum(s.errors for s in senders)}
 
 
-def _measure_inbound(target: str, env: dict[str, str], latency_s: float, throughput_s: float) -> dict[str, dict]:
-    server = _Server(target, env)
-    try:
-        _drive(server.port, 1.0, think=False)                    # warm-up: imports, caches, pools
-        return {"latency": _drive(server.port, latency_s, think=True),
-                "throughput": _drive(server.port, throughput_s, think=False)}
-    finally:
-        server.stop()
-
-
 def inbound(latency_s: float = LATENCY_SECONDS, throughput_s: float = THROUGHPUT_SECONDS) -> tuple[dict, dict]:
+    """Both servers started at once; latency one after the other, throughput in rounds taken in turn."""
     with tempfile.TemporaryDirectory(prefix="wela-bench-sms-") as folder:
         url = f"sqlite:///{folder}/bench.sqlite3"
         _seed(url, SENDERS * NUMBERS_PER_SENDER)
         env = {**os.environ, "DATABASE_URL": url, "WELA_INSTANCE_PATH": f"{folder}/instance",
                "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "WELA_PUBLIC_URL": "",
                "WELA_SMS_GATEWAY": "console", "WELA_SCHEDULER_IN_SERVE": "0"}
-        wela = _measure_inbound("bench.sms:wela_app()", env, latency_s, throughput_s)
-        bare = _measure_inbound("bench.sms:bare_app()", env, latency_s, throughput_s)
+        servers = {"wela": _Server("bench.sms:wela_app()", env)}
+        try:
+            servers["bare"] = _Server("bench.sms:bare_app()", env)
+            for server in servers.values():
+                _drive(server.port, 1.0, think=False)            # warm-up: imports, caches, pools
+            latency = {name: _drive(server.port, latency_s, think=True) for name, server in servers.items()}
+            throughput = in_turn(servers, throughput_s, lambda port, s: _drive(port, s, think=False), ("texts",))
+        finally:
+            for server in servers.values():
+                server.stop()
+    wela, bare = ({"latency": latency[name], "throughput": {"rps": throughput[name]["texts"],
+                                                            "errors": throughput[name]["errors"]}}
+                  for name in ("wela", "bare"))
     return wela, bare
 
 
