@@ -1,6 +1,6 @@
 """`python -m bench`: run every benchmark on this machine and write docs/benchmarks.md and docs/benchmarks.png.
 
-    python -m bench                    # everything, full size (about 12 minutes on two cores)
+    python -m bench                    # everything, full size (about 3–6 minutes on two cores)
     python -m bench --quick            # smaller sizes, under 3 minutes; prints the table
     python -m bench --only ledger,sms  # some of them
     python -m bench --postgres-url postgresql://user@host/db
