@@ -25,7 +25,7 @@ MEMBERS = [
     dict(name="ยายคำ แก้วมา", phone="081-555-0102", role="elder", moo="4", birth_year="2488",
          needs="อยู่คนเดียว อยากมีเพื่อนคุย", consent_by="ผู้ใหญ่สมศักดิ์"),
     dict(name="สมชาย รักษ์ดี", phone="089-111-2233", role="volunteer", moo="5", birth_year="2520",
-         skills="clinic, errand", availability="จ-ศ เช้า บ่าย", consent_by="ผู้ใหญ่สมศักดิ์"),
+         skills="clinic, errand", availability="ทุกวัน เช้า บ่าย", consent_by="ผู้ใหญ่สมศักดิ์"),
     dict(name="มาลี ศรีสุข", phone="089-111-4455", role="both", moo="5", birth_year="2515",
          skills="errand, visit, home", availability="ทุกวัน บ่าย เย็น", consent_by="ผู้ใหญ่สมศักดิ์"),
     dict(name="น้องฝน ใจงาม", phone="089-111-6677", role="volunteer", moo="4", birth_year="2550",
