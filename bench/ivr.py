@@ -16,7 +16,7 @@ replies <Play> them as in a bank that ran ``wela prompts render``. Two phases, t
   all in the same millisecond (that burst queued 50 answers at once and was most of the p99);
 * *throughput*: no pauses, every caller posts as fast as answers come: steps per second
   (target: at least half the bare endpoint's), and whole calls walked to the hang-up per second,
-  over four short rounds per server taken in turn (Wela, bare, bare, Wela, …), so the machine's
+  over eight rounds of 2 s per server taken in turn (Wela, bare, bare, Wela, …), so the machine's
   drift within the run weighs on both alike.
 
 Client and server share this machine's CPUs, so the ratios say more than the absolute numbers.
@@ -44,8 +44,8 @@ from wela.cli import THREADS
 
 CALLERS = 50
 LATENCY_SECONDS = 8.0
-THROUGHPUT_SECONDS = 8.0               # per server, in ROUNDS rounds taken in turn with the other's
-ROUNDS = 4
+THROUGHPUT_SECONDS = 16.0              # per server, in ROUNDS rounds taken in turn with the other's
+ROUNDS = 8
 THINK = (0.2, 0.6)
 STAGGER = 1.0                    # latency phase: first calls begin within this many seconds
 TOKEN = "bench-token-0123456789abcdef0123"
