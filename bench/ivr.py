@@ -34,8 +34,9 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -137,6 +138,19 @@ class _Server:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+@contextmanager
+def serving(targets: dict[str, str], env: dict[str, str]) -> Iterator[dict[str, _Server]]:
+    """One gunicorn a target, all started before the first is driven, all stopped after."""
+    servers: dict[str, _Server] = {}
+    try:
+        for name, target in targets.items():
+            servers[name] = _Server(target, env)
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 # ── Callers ───────────────────────────────────────────────────────────────────────
@@ -262,16 +276,11 @@ def run(latency_seconds: float = LATENCY_SECONDS, throughput_seconds: float = TH
     """Measure and return rows {benchmark, figure, baseline, ratio, unit, note}; shorter phases for a quick run."""
     with tempfile.TemporaryDirectory(prefix="wela-bench-ivr-") as folder:
         env = _prepare(Path(folder))
-        servers = {"ivr": _Server("bench.ivr:wela_app()", env)}
-        try:
-            servers["bare"] = _Server("bench.ivr:bare_app()", env)
+        with serving({"ivr": "bench.ivr:wela_app()", "bare": "bench.ivr:bare_app()"}, env) as servers:
             for server in servers.values():
                 _drive(server.port, 1.5, think=False)          # warm-up: imports, caches, pools
             latency = {name: _drive(server.port, latency_seconds, think=True) for name, server in servers.items()}
             throughput = _throughput(servers, throughput_seconds)
-        finally:
-            for server in servers.values():
-                server.stop()
     ivr = {"latency": latency["ivr"], "throughput": throughput["ivr"]}
     bare = {"latency": latency["bare"], "throughput": throughput["bare"]}
     load = os.getloadavg()[0]

@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from twilio.request_validator import RequestValidator
 
-from bench.ivr import GUNICORN, _free_port, _q, _Server, in_turn, seeds
+from bench.ivr import GUNICORN, _free_port, _q, in_turn, seeds, serving
 
 SENDERS = 50
 NUMBERS_PER_SENDER = 20
@@ -168,16 +168,11 @@ def inbound(latency_s: float = LATENCY_SECONDS, throughput_s: float = THROUGHPUT
         env = {**os.environ, "DATABASE_URL": url, "WELA_INSTANCE_PATH": f"{folder}/instance",
                "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "WELA_PUBLIC_URL": "",
                "WELA_SMS_GATEWAY": "console", "WELA_SCHEDULER_IN_SERVE": "0"}
-        servers = {"wela": _Server("bench.sms:wela_app()", env)}
-        try:
-            servers["bare"] = _Server("bench.sms:bare_app()", env)
+        with serving({"wela": "bench.sms:wela_app()", "bare": "bench.sms:bare_app()"}, env) as servers:
             for server in servers.values():
                 _drive(server.port, 1.0, think=False)            # warm-up: imports, caches, pools
             latency = {name: _drive(server.port, latency_s, think=True) for name, server in servers.items()}
             throughput = in_turn(servers, throughput_s, lambda port, s: _drive(port, s, think=False), ("texts",))
-        finally:
-            for server in servers.values():
-                server.stop()
     wela, bare = ({"latency": latency[name], "throughput": {"rps": throughput[name]["texts"],
                                                             "errors": throughput[name]["errors"]}}
                   for name in ("wela", "bare"))
